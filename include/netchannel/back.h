@@ -1,0 +1,141 @@
+/*
+ * netchannel/back.h - netback: the host's end of a vif.
+ *
+ * Usage: the toolstack has created the backend directory
+ * (/local/domain/<be>/backend/vif/<fe-domid>/<handle>, with `frontend`,
+ * `frontend-id`, `mac`, `handle`).  Fill a struct nc_back_config, call
+ * nc_back_init, and call nc_back_poll whenever the platform's fds poll
+ * readable.  Frames the frontend sends arrive through cfg.deliver; frames
+ * for the frontend go in with nc_back_queue.
+ *
+ * The caller allocates struct nc_back (large, fixed-size); fields are
+ * private.  Nothing allocates on the data path.
+ *
+ * Security (enforced in src/core/back_*.c where marked):
+ *   - every request is copied out of the ring once and parsed by the pure
+ *     functions of parse.h (XSA-155);
+ *   - a frontend that breaks the protocol (fatal verdicts, a producer
+ *     index beyond the ring) gets one log line, a counter, and its vif
+ *     disabled: state Closing, the rings no longer read.  Never a crash,
+ *     a busy loop or a leak (XSA-39, XSA-90);
+ *   - the queue toward the frontend is bounded in frames and bytes; what
+ *     does not fit is dropped and counted (XSA-392);
+ *   - data moves by grant copy: frontend pages are never mapped, so a
+ *     frontend cannot change a frame after the backend validated it.
+ */
+#ifndef NETCHANNEL_BACK_H
+#define NETCHANNEL_BACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netchannel/frame.h"
+#include "netchannel/parse.h"
+#include "netchannel/platform.h"
+
+enum nc_back_state {
+	NC_BACK_INIT = 0,      /* features published, InitWait */
+	NC_BACK_CONNECTED,     /* rings mapped, data path runs */
+	NC_BACK_CLOSED,        /* frontend closed; directory removed */
+	NC_BACK_DISABLED,      /* frontend broke the protocol */
+	NC_BACK_STOPPED,       /* nc_back_close was called */
+};
+
+/* A frame from the frontend, valid during the call. */
+typedef void (*nc_deliver_cb)(void *arg, const struct nc_frame *frame);
+typedef void (*nc_back_log_cb)(void *arg, const char *what, long value);
+
+struct nc_back_config {
+	/* The backend directory, absolute or relative to our home. */
+	const char *path;
+	/* Complete partial checksums (NC_FRAME_CSUM_BLANK) before delivery,
+	 * for consumers that cannot (a TAP without vnet headers, a pcap). */
+	int need_full_csum;
+	/* Features to offer; each defaults on when 0 is not forced. */
+	int no_sg;
+	/* RX queue bounds: frames and bytes; 0: 256 frames, 1 MiB. */
+	unsigned rxq_frames;
+	unsigned rxq_bytes;
+	nc_deliver_cb deliver;
+	void *deliver_arg;
+	nc_back_log_cb log;
+	void *log_arg;
+};
+
+#define NC_BACK_PATH_MAX 128
+#define NC_BACK_RXQ_MAX_FRAMES 1024u
+#define NC_BACK_RXQ_MAX_BYTES (4u << 20)
+
+/* Private: one frame queued toward the frontend. */
+struct nc_back_rxq_entry {
+	uint32_t off;          /* in rxq_data */
+	uint32_t len;
+	uint32_t flags;
+	uint16_t gso_size;
+	uint8_t gso_type;
+};
+
+struct nc_back {
+	struct nc_platform plat;
+	struct nc_back_config cfg;
+	char path[NC_BACK_PATH_MAX];
+	char fe_path[NC_BACK_PATH_MAX];
+	nc_domid_t fe_domid;
+	enum nc_back_state state;
+	int fe_state;
+	/* what the frontend asked for */
+	int fe_sg, fe_rx_notify, fe_csum_offload, fe_gso_tcpv4, fe_gso_tcpv6;
+	/* rings, mapped from the frontend's grants */
+	void *tx_map, *rx_map;
+	netif_tx_back_ring_t tx;
+	netif_rx_back_ring_t rx;
+	nc_port_t port;
+	int have_port;
+	RING_IDX tx_published, rx_published;
+	/* private copies of ring slots (single fetch) */
+	netif_tx_request_t tx_copy[NC_TX_RING_SIZE];
+	netif_rx_request_t rx_copy[NC_RX_RING_SIZE];
+	struct nc_tx_parsed parsed;
+	/* one frame being assembled */
+	uint8_t frame_buf[NC_MAX_FRAME + 1];
+	/* bounded queue toward the frontend: a byte ring of frames */
+	struct nc_back_rxq_entry rxq[NC_BACK_RXQ_MAX_FRAMES];
+	unsigned rxq_head, rxq_len;
+	uint32_t rxq_used;     /* bytes held */
+	uint32_t rxq_wr;       /* next write offset in rxq_data */
+	uint8_t *rxq_data;     /* cfg.rxq_bytes bytes, caller-provided */
+	uint32_t rxq_size;
+	/* accounting */
+	struct nc_vif_stats stats;
+	long disable_reason;
+};
+
+/* Publish the features and InitWait; watch the frontend.  rxq_storage
+ * must hold cfg->rxq_bytes bytes (or 1 MiB when 0) for the device's life. */
+int nc_back_init(struct nc_back *b, const struct nc_platform *plat,
+		 const struct nc_back_config *cfg, uint8_t *rxq_storage);
+
+/* All pending work: handshake, TX from the frontend, RX toward it. */
+int nc_back_poll(struct nc_back *b);
+void nc_back_handle_watch(struct nc_back *b, const char *path,
+			  const char *token);
+void nc_back_handle_event(struct nc_back *b);
+
+/* Queue a frame for the frontend.  NC_OK when queued; NC_ENOSPC when the
+ * queue is full (the frame is dropped and counted, never kept);
+ * NC_ENOTCONN when not connected (dropped, counted); NC_EMSGSIZE. */
+int nc_back_queue(struct nc_back *b, const struct nc_frame *frame);
+
+/* Whether a frame of `len` bytes would be queued now. */
+int nc_back_can_queue(const struct nc_back *b, uint32_t len);
+
+/* Disable the vif: log, count, state Closing, stop reading the rings. */
+void nc_back_disable(struct nc_back *b, enum nc_reason why);
+
+/* Tear down: unmap, unbind, Closed, remove the backend directory. */
+void nc_back_close(struct nc_back *b);
+
+enum nc_back_state nc_back_state(const struct nc_back *b);
+const struct nc_vif_stats *nc_back_stats(const struct nc_back *b);
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * netchannel/front.h - netfront: the guest's end of a vif.
+ *
+ * Usage: fill a struct nc_front_config, call nc_front_init, then whenever
+ * the platform's event fd or store fd polls readable (or whenever a
+ * unikernel scheduler says), call nc_front_poll.  It runs the xenstore
+ * handshake, reconnects when a backend comes back, reaps TX completions,
+ * and delivers received frames to the rx callback.  Send with
+ * nc_front_write (in place, into the TX pool) or nc_front_send (gather).
+ *
+ * The caller allocates struct nc_front (it is large and fixed-size: the
+ * TX pool's bookkeeping and a 64 KiB private frame buffer live in it); its
+ * fields are private.  Nothing allocates on the data path.
+ *
+ * Security (each enforced where marked in src/core/front_*.c):
+ *   - every TX byte the backend can read is written by this frame's
+ *     writer or zero (the pool; MSA01);
+ *   - with an untrusted backend (`trusted` = 0 in xenstore, or
+ *     cfg.untrusted) every frame goes into whole pages of its own, the rest
+ *     of each page zero (XSA-403);
+ *   - every response is copied once and validated; a backend that breaks
+ *     the ring protocol disables the device (logged, counted);
+ *   - received data is copied out of the granted buffers before the
+ *     application sees it, and the application sees exactly the frame;
+ *   - on disconnect every grant is revoked and the result checked; pages
+ *     the backend still maps are quarantined, never reused (XSA-396).
+ */
+#ifndef NETCHANNEL_FRONT_H
+#define NETCHANNEL_FRONT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netchannel/frame.h"
+#include "netchannel/platform.h"
+#include "netchannel/pool.h"
+
+/* Connection states of the device (not xenstore's). */
+enum nc_front_state {
+	NC_FRONT_INIT = 0,      /* waiting for a backend in InitWait */
+	NC_FRONT_CONNECTING,    /* our keys written, backend not Connected */
+	NC_FRONT_CONNECTED,     /* the data path runs */
+	NC_FRONT_CLOSED,        /* backend gone; waits for it to return */
+	NC_FRONT_BROKEN,        /* disabled: the backend broke the protocol */
+	NC_FRONT_STOPPED,       /* nc_front_close was called */
+};
+
+typedef void (*nc_rx_cb)(void *arg, const struct nc_frame *frame);
+/* A log line: `what` is a static message, `value` a number to print. */
+typedef void (*nc_log_cb)(void *arg, const char *what, long value);
+
+struct nc_front_config {
+	/* The device directory, e.g. "device/vif/0" (relative to this
+	 * domain's home) or "/local/domain/5/device/vif/0". */
+	const char *path;
+	unsigned pool_pages;   /* TX pool pages; 0: 256 (1 MiB) */
+	int poison;            /* pool poison mode (tests) */
+	int untrusted;         /* bounce as if `trusted` were 0 */
+	int no_sg;             /* do not use scatter-gather */
+	nc_rx_cb rx;           /* received frames; NULL: use nc_front_recv */
+	void *rx_arg;
+	nc_log_cb log;         /* NULL: silent */
+	void *log_arg;
+};
+
+/* What the backend offered, and what we use. */
+struct nc_front_features {
+	int sg;                /* backend feature-sg, and we use it */
+	int gso_tcpv4, gso_tcpv6;
+	int ipv6_csum;
+	int rx_copy;
+	int split_events;
+	unsigned max_queues;
+};
+
+#define NC_FRONT_PATH_MAX 128
+
+/* Private: one TX frame in flight. */
+struct nc_front_txframe {
+	struct nc_pool_view view;
+	uint32_t len;          /* bytes sent */
+	uint16_t slots_left;   /* responses still owed */
+	uint16_t in_use;
+	int16_t status;        /* worst answer so far */
+};
+
+struct nc_front {
+	/* configuration and identity */
+	struct nc_platform plat;
+	struct nc_front_config cfg;
+	char path[NC_FRONT_PATH_MAX];        /* our device directory */
+	char be_path[NC_FRONT_PATH_MAX];     /* the backend's directory */
+	nc_domid_t be_domid;
+	enum nc_front_state state;
+	int be_state;                         /* last XenbusState seen */
+	int watching_be;                      /* watch on be_path/state */
+	uint8_t mac[6];
+	unsigned mtu;
+	int trusted;
+	struct nc_front_features feat;
+	/* rings and event channel */
+	netif_tx_front_ring_t tx;
+	netif_rx_front_ring_t rx;
+	void *tx_page, *rx_page;
+	nc_gref_t tx_ref, rx_ref;
+	nc_port_t port;
+	int have_port;
+	RING_IDX tx_published, rx_published;
+	/* TX: frames by id of their first slot; every slot's id */
+	struct nc_pool pool;
+	int have_pool;
+	uint16_t slot_frame[NC_TX_RING_SIZE];   /* id -> frame id */
+	uint8_t slot_busy[NC_TX_RING_SIZE];
+	struct nc_front_txframe frames[NC_TX_RING_SIZE];
+	uint16_t free_ids[NC_TX_RING_SIZE];
+	unsigned nfree_ids;
+	/* RX: one page per ring slot, granted writable */
+	uint8_t *rx_bufs;
+	nc_gref_t rx_refs[NC_RX_RING_SIZE];
+	int have_rx_bufs;
+	netif_rx_response_t rx_copy[NC_RX_RING_SIZE];
+	uint8_t frame_buf[NC_MAX_FRAME + 1];
+	/* accounting */
+	struct nc_vif_stats stats;
+	unsigned quarantined_pages;
+};
+
+/* Start: read the device directory, publish Initialising, watch the
+ * backend.  The platform tables are used for the device's lifetime. */
+int nc_front_init(struct nc_front *f, const struct nc_platform *plat,
+		  const struct nc_front_config *cfg);
+
+/* Do all pending work: store watch events (handshake, reconnection),
+ * event-channel events, TX completions, RX frames (delivered to cfg.rx).
+ * Assumes the platform handle is this device's alone. */
+int nc_front_poll(struct nc_front *f);
+
+/* The same, split for embedders that share one platform handle between
+ * devices: feed them the watch events and ports they read themselves. */
+void nc_front_handle_watch(struct nc_front *f, const char *path,
+			   const char *token);
+void nc_front_handle_event(struct nc_front *f);
+
+/* Send one frame written in place: fill(ctx, buf, size) gets a view of
+ * exactly `size` zeroed bytes in the TX pool and returns how many it used
+ * (0 cancels).  flags: NC_FRAME_CSUM_BLANK / NC_FRAME_DATA_VALIDATED.
+ * NC_EAGAIN: ring or pool full (retry after nc_front_poll);
+ * NC_EMSGSIZE: too big for the backend's features; NC_ENOTCONN. */
+int nc_front_write(struct nc_front *f, size_t size,
+		   size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
+		   void *ctx, uint32_t flags);
+
+/* Send one frame gathered from n pieces (copied into the pool). */
+int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
+		  uint32_t flags);
+
+/* Without an rx callback: take the next received frame.  1 and *out set
+ * (valid until the next call), 0 when none waits. */
+int nc_front_recv(struct nc_front *f, struct nc_frame *out);
+
+/* Disconnect (Closing, Closed), revoke every grant, stop. */
+void nc_front_close(struct nc_front *f);
+
+enum nc_front_state nc_front_state(const struct nc_front *f);
+const struct nc_vif_stats *nc_front_stats(const struct nc_front *f);
+
+#endif

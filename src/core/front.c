@@ -1,0 +1,196 @@
+/*
+ * front.c - netfront's life: init, poll, events, close, accounting.
+ */
+#include <string.h>
+
+#include "front_internal.h"
+#include "xs.h"
+
+void nc_front_log(struct nc_front *f, const char *what, long value)
+{
+	if (f->cfg.log)
+		f->cfg.log(f->cfg.log_arg, what, value);
+}
+
+void nc_front_count_drop(struct nc_dir_stats *d, enum nc_reason why)
+{
+	if (why == NC_R_PEER_ERROR || why == NC_R_BAD_STATUS ||
+	    why == NC_R_BAD_GREF || why == NC_R_CROSS_PAGE)
+		d->errors++;
+	else
+		d->dropped++;
+	d->reason[why < NC_R_MAX ? why : NC_R_NONE]++;
+}
+
+void nc_front_break(struct nc_front *f, enum nc_reason why)
+{
+	if (f->state == NC_FRONT_BROKEN)
+		return;
+	/* One log line, one counter; the rings are not read again. */
+	nc_front_log(f, "backend broke the protocol, vif disabled: reason",
+		     (long)why);
+	f->stats.rx.reason[why < NC_R_MAX ? why : NC_R_NONE]++;
+	f->stats.rx.errors++;
+	f->state = NC_FRONT_BROKEN;
+	nc_xs_switch_state(&f->plat.store, f->path, XenbusStateClosing);
+}
+
+static int read_device_keys(struct nc_front *f)
+{
+	char buf[NC_FRONT_PATH_MAX];
+	uint32_t v;
+
+	if (nc_xs_read(&f->plat.store, NC_TXN_NONE, f->path, "backend",
+		       f->be_path, sizeof(f->be_path)) < 0 ||
+	    f->be_path[0] != '/')
+		return NC_EINVAL;
+	if (nc_xs_read_uint(&f->plat.store, NC_TXN_NONE, f->path,
+			    "backend-id", 0x7FEF, 0, &v))
+		return NC_EINVAL;
+	f->be_domid = (nc_domid_t)v;
+	if (nc_xs_read(&f->plat.store, NC_TXN_NONE, f->path, "mac", buf,
+		       sizeof(buf)) < 0 || nc_parse_mac(buf, f->mac))
+		return NC_EINVAL;
+	if (nc_xs_read_uint(&f->plat.store, NC_TXN_NONE, f->path, "mtu",
+			    65535, 1500, &v) || v < 68)
+		return NC_EINVAL;
+	f->mtu = v;
+	if (nc_xs_read_uint(&f->plat.store, NC_TXN_NONE, f->path, "trusted",
+			    1, 1, &v))
+		return NC_EINVAL;
+	f->trusted = (int)v && !f->cfg.untrusted;
+	return NC_OK;
+}
+
+int nc_front_init(struct nc_front *f, const struct nc_platform *plat,
+		  const struct nc_front_config *cfg)
+{
+	char watch[NC_FRONT_PATH_MAX + 8];
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->plat = *plat;
+	f->cfg = *cfg;
+	f->cfg.path = NULL;
+	if (!cfg->path || nc_path_join(f->path, sizeof(f->path), cfg->path,
+				       NULL))
+		return NC_EINVAL;
+	rc = read_device_keys(f);
+	if (rc)
+		return rc;
+	nc_front_tx_reset(f);
+	rc = nc_xs_switch_state(&f->plat.store, f->path,
+				XenbusStateInitialising);
+	if (rc)
+		return rc;
+	if (nc_path_join(watch, sizeof(watch), f->be_path, "state"))
+		return NC_EINVAL;
+	rc = f->plat.store.ops->watch(f->plat.store.ctx, watch,
+				      NC_FRONT_WATCH_TOKEN);
+	if (rc)
+		return rc;
+	f->watching_be = 1;
+	f->state = NC_FRONT_INIT;
+	return NC_OK;
+}
+
+void nc_front_handle_watch(struct nc_front *f, const char *path,
+			   const char *token)
+{
+	(void)path;
+	if (strcmp(token, NC_FRONT_WATCH_TOKEN) == 0)
+		nc_front_evaluate(f);
+}
+
+/* Publish both rings' producers; notify once if the backend asked. */
+void nc_front_notify(struct nc_front *f)
+{
+	int tx = NC_FRONT_PUBLISH(&f->tx, f->tx_published);
+	int rx = NC_FRONT_PUBLISH(&f->rx, f->rx_published);
+
+	f->tx_published = f->tx.req_prod_pvt;
+	f->rx_published = f->rx.req_prod_pvt;
+	if ((tx || rx) && f->have_port) {
+		f->plat.events.ops->notify(f->plat.events.ctx, f->port);
+		f->stats.events_out++;
+	}
+}
+
+/* Process the rings until idle or out of budget; 1 if work remains. */
+static int process_rings(struct nc_front *f)
+{
+	unsigned rounds;
+
+	for (rounds = 0; rounds < 4; rounds++) {
+		int more;
+
+		if (f->state != NC_FRONT_CONNECTED &&
+		    f->state != NC_FRONT_CONNECTING)
+			return 0;
+		nc_front_tx_complete(f);
+		if (f->cfg.rx)
+			nc_front_rx_process(f, NC_FRONT_POLL_BUDGET, NULL);
+		if (f->state != NC_FRONT_CONNECTED &&
+		    f->state != NC_FRONT_CONNECTING)
+			return 0;
+		nc_front_notify(f);
+		/* Sleep only after arming both event indices and looking
+		 * again (the final check). */
+		more = NC_FRONT_FINAL_CHECK(&f->tx);
+		if (f->cfg.rx)
+			more |= NC_FRONT_FINAL_CHECK(&f->rx);
+		if (!more)
+			return 0;
+	}
+	return 1;
+}
+
+void nc_front_handle_event(struct nc_front *f)
+{
+	f->stats.events_in++;
+	process_rings(f);
+}
+
+int nc_front_poll(struct nc_front *f)
+{
+	char path[NC_STORE_MAX_PATH], token[32];
+	nc_port_t port;
+	int got = 0;
+
+	while (f->plat.store.ops->read_watch(f->plat.store.ctx, path,
+					     sizeof(path), token,
+					     sizeof(token)) > 0)
+		nc_front_handle_watch(f, path, token);
+	while (f->plat.events.ops->pending(f->plat.events.ctx, &port) > 0)
+		got = 1;
+	if (got)
+		f->stats.events_in++;
+	return process_rings(f);
+}
+
+void nc_front_close(struct nc_front *f)
+{
+	char watch[NC_FRONT_PATH_MAX + 8];
+
+	if (f->state == NC_FRONT_STOPPED)
+		return;
+	nc_xs_switch_state(&f->plat.store, f->path, XenbusStateClosing);
+	nc_front_teardown(f);
+	nc_xs_switch_state(&f->plat.store, f->path, XenbusStateClosed);
+	if (f->watching_be &&
+	    !nc_path_join(watch, sizeof(watch), f->be_path, "state"))
+		f->plat.store.ops->unwatch(f->plat.store.ctx, watch,
+					   NC_FRONT_WATCH_TOKEN);
+	f->watching_be = 0;
+	f->state = NC_FRONT_STOPPED;
+}
+
+enum nc_front_state nc_front_state(const struct nc_front *f)
+{
+	return f->state;
+}
+
+const struct nc_vif_stats *nc_front_stats(const struct nc_front *f)
+{
+	return &f->stats;
+}

@@ -1,0 +1,257 @@
+/*
+ * front_xs.c - netfront's xenstore handshake (PROTOCOL.md, "Handshake"):
+ * wait for InitWait, read the backend's features, grant the rings, the
+ * pool and the RX buffers, allocate an event channel, write our keys and
+ * Connected in one transaction; tear everything down when the backend
+ * goes, and connect again when it comes back.
+ */
+#include <string.h>
+
+#include "front_internal.h"
+#include "xs.h"
+
+#define TXN_RETRIES 64
+
+static int read_flag(struct nc_front *f, const char *key)
+{
+	uint32_t v;
+
+	if (nc_xs_read_uint(&f->plat.store, NC_TXN_NONE, f->be_path, key, 1,
+			    0, &v))
+		return 0;  /* malformed reads as "not offered" */
+	return (int)v;
+}
+
+static int read_features(struct nc_front *f)
+{
+	uint32_t q;
+
+	f->feat.rx_copy = read_flag(f, "feature-rx-copy");
+	f->feat.sg = read_flag(f, "feature-sg") && !f->cfg.no_sg;
+	f->feat.gso_tcpv4 = read_flag(f, "feature-gso-tcpv4");
+	f->feat.gso_tcpv6 = read_flag(f, "feature-gso-tcpv6");
+	f->feat.ipv6_csum = read_flag(f, "feature-ipv6-csum-offload");
+	f->feat.split_events = read_flag(f, "feature-split-event-channels");
+	if (nc_xs_read_uint(&f->plat.store, NC_TXN_NONE, f->be_path,
+			    "multi-queue-max-queues", 64, 1, &q))
+		q = 1;
+	f->feat.max_queues = q;
+	/* Page flipping is long gone: a backend must copy. */
+	if (!f->feat.rx_copy) {
+		nc_front_log(f, "backend lacks feature-rx-copy; not connecting",
+			     0);
+		return NC_EPROTO;
+	}
+	return NC_OK;
+}
+
+/* Revoke one share.  XSA-396: if the backend still maps it, the pages
+ * stay allocated and are never used again (quarantine). */
+static void revoke(struct nc_front *f, void **base, unsigned npages)
+{
+	int rc;
+
+	if (!*base)
+		return;
+	rc = f->plat.grants.ops->unshare(f->plat.grants.ctx, *base, npages);
+	if (rc == NC_EBUSY) {
+		f->quarantined_pages += npages;
+		nc_front_log(f, "backend still maps pages; quarantined",
+			     (long)npages);
+	}
+	*base = NULL;
+}
+
+void nc_front_teardown(struct nc_front *f)
+{
+	if (f->have_port) {
+		f->plat.events.ops->unbind(f->plat.events.ctx, f->port);
+		f->have_port = 0;
+	}
+	revoke(f, &f->tx_page, 1);
+	revoke(f, &f->rx_page, 1);
+	if (f->have_rx_bufs) {
+		void *b = f->rx_bufs;
+
+		revoke(f, &b, NC_RX_RING_SIZE);
+		f->rx_bufs = NULL;
+		f->have_rx_bufs = 0;
+	}
+	if (f->have_pool) {
+		nc_pool_destroy(&f->pool);
+		f->quarantined_pages += f->pool.stats.quarantined_pages;
+		f->have_pool = 0;
+	}
+	nc_front_tx_reset(f);
+}
+
+static int share_rings(struct nc_front *f)
+{
+	const struct nc_grant_ops *g = f->plat.grants.ops;
+
+	f->tx_page = g->share(f->plat.grants.ctx, f->be_domid, 1, 0,
+			      &f->tx_ref);
+	f->rx_page = g->share(f->plat.grants.ctx, f->be_domid, 1, 0,
+			      &f->rx_ref);
+	if (!f->tx_page || !f->rx_page)
+		return NC_ENOMEM;
+	SHARED_RING_INIT((netif_tx_sring_t *)f->tx_page);
+	SHARED_RING_INIT((netif_rx_sring_t *)f->rx_page);
+	FRONT_RING_INIT(&f->tx, (netif_tx_sring_t *)f->tx_page,
+			NC_PAGE_SIZE);
+	FRONT_RING_INIT(&f->rx, (netif_rx_sring_t *)f->rx_page,
+			NC_PAGE_SIZE);
+	f->tx_published = 0;
+	f->rx_published = 0;
+	return NC_OK;
+}
+
+static int share_buffers(struct nc_front *f)
+{
+	struct nc_pool_config pc = {
+		.npages = f->cfg.pool_pages ? f->cfg.pool_pages : 256,
+		.poison = f->cfg.poison,
+		.readonly = 1,
+		/* XSA-403: an untrusted backend gets whole pages per frame,
+		 * zero beyond it.  Without SG a frame must start a page. */
+		.block_size = (!f->trusted || !f->feat.sg) ? NC_PAGE_SIZE
+							   : 0,
+	};
+
+	if (nc_pool_init(&f->pool, f->plat.grants, f->be_domid, &pc))
+		return NC_ENOMEM;
+	f->have_pool = 1;
+	f->rx_bufs = f->plat.grants.ops->share(f->plat.grants.ctx,
+					       f->be_domid, NC_RX_RING_SIZE,
+					       0, f->rx_refs);
+	if (!f->rx_bufs)
+		return NC_ENOMEM;
+	f->have_rx_bufs = 1;
+	return NC_OK;
+}
+
+static int write_keys(struct nc_front *f, nc_txn_t t)
+{
+	const struct nc_store *st = &f->plat.store;
+	int rc = 0;
+
+	rc |= nc_xs_write_uint(st, t, f->path, "tx-ring-ref", f->tx_ref);
+	rc |= nc_xs_write_uint(st, t, f->path, "rx-ring-ref", f->rx_ref);
+	rc |= nc_xs_write_uint(st, t, f->path, "event-channel", f->port);
+	rc |= nc_xs_write(st, t, f->path, "request-rx-copy", "1");
+	rc |= nc_xs_write(st, t, f->path, "feature-rx-notify", "1");
+	rc |= nc_xs_write(st, t, f->path, "feature-sg",
+			  f->feat.sg ? "1" : "0");
+	rc |= nc_xs_write(st, t, f->path, "feature-gso-tcpv4", "0");
+	rc |= nc_xs_write(st, t, f->path, "feature-gso-tcpv6", "0");
+	rc |= nc_xs_write(st, t, f->path, "feature-no-csum-offload", "0");
+	rc |= nc_xs_write_uint(st, t, f->path, "state",
+			       XenbusStateConnected);
+	return rc ? NC_EIO : NC_OK;
+}
+
+/* All keys and Connected in one transaction, retried on conflict. */
+static int publish_keys(struct nc_front *f)
+{
+	const struct nc_store_ops *s = f->plat.store.ops;
+	int i, rc = NC_EAGAIN;
+
+	for (i = 0; i < TXN_RETRIES && rc == NC_EAGAIN; i++) {
+		nc_txn_t t;
+
+		rc = s->txn_start(f->plat.store.ctx, &t);
+		if (rc)
+			return rc;
+		rc = write_keys(f, t);
+		if (rc) {
+			s->txn_end(f->plat.store.ctx, t, 0);
+			return rc;
+		}
+		rc = s->txn_end(f->plat.store.ctx, t, 1);
+	}
+	return rc;
+}
+
+static int connect_backend(struct nc_front *f)
+{
+	int rc = read_features(f);
+
+	if (!rc)
+		rc = share_rings(f);
+	if (!rc)
+		rc = share_buffers(f);
+	if (!rc) {
+		rc = f->plat.events.ops->alloc_unbound(f->plat.events.ctx,
+						       f->be_domid, &f->port);
+		f->have_port = rc == NC_OK;
+	}
+	if (!rc) {
+		nc_front_tx_reset(f);
+		nc_front_rx_post(f);
+		nc_front_notify(f);
+		rc = publish_keys(f);
+	}
+	if (rc) {
+		nc_front_log(f, "connecting to the backend failed", rc);
+		nc_front_teardown(f);
+		return rc;
+	}
+	f->state = NC_FRONT_CONNECTING;
+	return NC_OK;
+}
+
+/* The backend left: drop the data path, say Closed, wait for its return. */
+static void backend_gone(struct nc_front *f)
+{
+	nc_xs_switch_state(&f->plat.store, f->path, XenbusStateClosing);
+	nc_front_teardown(f);
+	nc_xs_switch_state(&f->plat.store, f->path, XenbusStateClosed);
+	f->state = NC_FRONT_CLOSED;
+}
+
+static void start_over(struct nc_front *f)
+{
+	nc_xs_switch_state(&f->plat.store, f->path, XenbusStateInitialising);
+	f->state = NC_FRONT_INIT;
+	connect_backend(f);
+}
+
+/* React to the backend's state (the watch fired). */
+void nc_front_evaluate(struct nc_front *f)
+{
+	int be = nc_xs_read_state(&f->plat.store, f->be_path);
+	int gone = be == XenbusStateClosing || be == XenbusStateClosed ||
+		   be == XenbusStateUnknown;
+
+	f->be_state = be;
+	switch (f->state) {
+	case NC_FRONT_INIT:
+		if (be == XenbusStateInitWait)
+			connect_backend(f);
+		break;
+	case NC_FRONT_CONNECTING:
+		if (be == XenbusStateConnected) {
+			f->state = NC_FRONT_CONNECTED;
+			f->stats.connects++;
+		} else if (gone) {
+			backend_gone(f);
+		}
+		break;
+	case NC_FRONT_CONNECTED:
+	case NC_FRONT_BROKEN:
+		if (gone) {
+			backend_gone(f);
+		} else if (be == XenbusStateInitWait) {
+			/* a new backend, without passing through Closed */
+			backend_gone(f);
+			start_over(f);
+		}
+		break;
+	case NC_FRONT_CLOSED:
+		if (be == XenbusStateInitWait)
+			start_over(f);
+		break;
+	case NC_FRONT_STOPPED:
+		break;
+	}
+}

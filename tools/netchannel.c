@@ -1,0 +1,38 @@
+/*
+ * netchannel - the command-line tool: one binary, one subcommand per job.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "netchannel.h"
+
+static const struct nc_command commands[] = {
+	{ "demo", "a frontend and a backend in one process, exchanging frames",
+	  cmd_demo },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: netchannel COMMAND [OPTIONS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'netchannel COMMAND --help' describes each one.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "netchannel: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,13 @@
+/* netchannel.h - the subcommands of the `netchannel` tool. */
+#ifndef NETCHANNEL_TOOL_H
+#define NETCHANNEL_TOOL_H
+
+struct nc_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+int cmd_demo(int argc, char **argv);
+
+#endif

@@ -2,10 +2,10 @@
 # The protocol core must build freestanding, so a unikernel can embed it:
 # compile each core source with -ffreestanding and check that the only
 # symbols it needs from outside are mem*/str* (and its own).
-# Usage: check-freestanding.sh CC INCLUDE_DIR SOURCE...   (prints TAP)
+# Usage: check-freestanding.sh CC INCLUDE_DIR SRC_DIR SOURCE...  (prints TAP)
 set -u
-cc=$1 inc=$2
-shift 2
+cc=$1 inc=$2 srcdir=$3
+shift 3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
@@ -13,7 +13,7 @@ for src in "$@"; do
 	n=$((n + 1))
 	obj="$tmp/$(basename "$src").o"
 	if ! $cc -std=c11 -ffreestanding -fno-stack-protector -O2 -Wall -Wextra \
-		-Werror -I"$inc" -c "$src" -o "$obj" 2>"$tmp/err"; then
+		-Werror -I"$inc" -I"$srcdir" -c "$src" -o "$obj" 2>"$tmp/err"; then
 		echo "not ok $n - $(basename "$src") builds freestanding"
 		sed 's/^/# /' "$tmp/err"
 		failed=1

@@ -77,12 +77,17 @@ struct nc_back_rxq_entry {
 
 struct nc_back {
 	struct nc_platform plat;
-	struct nc_back_config cfg;
-	char path[NC_BACK_PATH_MAX];
-	char fe_path[NC_BACK_PATH_MAX];
+	struct nc_back_config cfg;      /* cfg.path points at `path` */
+	char path[NC_BACK_PATH_MAX];    /* our directory */
+	char fe_path[NC_BACK_PATH_MAX]; /* the frontend's, absolute */
 	nc_domid_t fe_domid;
 	enum nc_back_state state;
-	int fe_state;
+	int fe_state;          /* last XenbusState read from the frontend */
+	int xb_state;          /* last XenbusState we wrote */
+	int resetting;         /* stale frontend: waiting for it to close */
+	int fe_seen;           /* the frontend was seen alive since InitWait */
+	int watching;          /* watch on fe_path/state registered */
+	int need_notify;       /* a publish asked for an event this round */
 	/* what the frontend asked for */
 	int fe_sg, fe_rx_notify, fe_csum_offload, fe_gso_tcpv4, fe_gso_tcpv6;
 	/* rings, mapped from the frontend's grants */
@@ -96,6 +101,8 @@ struct nc_back {
 	netif_tx_request_t tx_copy[NC_TX_RING_SIZE];
 	netif_rx_request_t rx_copy[NC_RX_RING_SIZE];
 	struct nc_tx_parsed parsed;
+	/* grant-copy segments of one batch (RX: up to a ring's worth) */
+	struct nc_copy_seg segs[NC_RX_RING_SIZE];
 	/* one frame being assembled */
 	uint8_t frame_buf[NC_MAX_FRAME + 1];
 	/* bounded queue toward the frontend: a byte ring of frames */
@@ -115,7 +122,11 @@ struct nc_back {
 int nc_back_init(struct nc_back *b, const struct nc_platform *plat,
 		 const struct nc_back_config *cfg, uint8_t *rxq_storage);
 
-/* All pending work: handshake, TX from the frontend, RX toward it. */
+/* All pending work: handshake, TX from the frontend, RX toward it.
+ * The work of one call is bounded (XSA-332/391): returns 1 when it
+ * stopped with requests still pending (call again soon, without waiting
+ * for the fds), 0 when idle.  Keep polling a disabled device: its fds are
+ * drained and ignored, and the frontend's Closed still tears it down. */
 int nc_back_poll(struct nc_back *b);
 void nc_back_handle_watch(struct nc_back *b, const char *path,
 			  const char *token);

@@ -42,7 +42,8 @@ enum nc_front_state {
 	NC_FRONT_CONNECTED,     /* the data path runs */
 	NC_FRONT_CLOSED,        /* backend gone; waits for it to return */
 	NC_FRONT_BROKEN,        /* disabled: the backend broke the protocol */
-	NC_FRONT_STOPPED,       /* nc_front_close was called */
+	NC_FRONT_CLOSING,       /* nc_front_close: waiting for the backend */
+	NC_FRONT_STOPPED,       /* closed; every grant revoked or quarantined */
 };
 
 typedef void (*nc_rx_cb)(void *arg, const struct nc_frame *frame);
@@ -158,8 +159,16 @@ int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
  * (valid until the next call), 0 when none waits. */
 int nc_front_recv(struct nc_front *f, struct nc_frame *out);
 
-/* Disconnect (Closing, Closed), revoke every grant, stop. */
+/* Start disconnecting: state Closing.  Keep calling nc_front_poll; once
+ * the backend has let go (Closing, Closed or gone) the grants are revoked
+ * and the state is NC_FRONT_STOPPED.  Revoking earlier would find the
+ * pages still mapped and have to quarantine them. */
 void nc_front_close(struct nc_front *f);
+
+/* Stop now, whatever the backend does: revoke every grant (pages the
+ * backend still maps are quarantined, never reused), state Closed, drop
+ * the watch.  Safe after nc_front_close and on any state. */
+void nc_front_destroy(struct nc_front *f);
 
 enum nc_front_state nc_front_state(const struct nc_front *f);
 const struct nc_vif_stats *nc_front_stats(const struct nc_front *f);

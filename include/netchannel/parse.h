@@ -43,7 +43,8 @@ struct nc_tx_frag {
 struct nc_tx_parsed {
 	enum nc_reason reason;   /* why DROP or FATAL */
 	unsigned slots;          /* ring slots the frame used (all answered) */
-	unsigned nfrags;         /* data fragments (slots minus extras) */
+	unsigned nfrags;         /* non-empty data fragments: zero-length
+				  * slots are answered, never listed */
 	uint32_t total;          /* frame length: the first slot's size */
 	uint32_t flags;          /* NC_FRAME_* from NETTXF_* */
 	uint16_t gso_size;
@@ -62,10 +63,14 @@ struct nc_tx_parsed {
  * Rules (Linux netback's):
  *   - fragments: the first request's size is the total; each later one's
  *     size is its own; the first fragment's own length is total minus the
- *     rest.  A later fragment bigger than what remains: FATAL (size chain).
+ *     rest.  A later fragment bigger than what remains: DROP (size
+ *     chain), all slots consumed.  (Linux drops, not disables: buggy
+ *     frontends overflow the u16 total this way with >= 64 KiB frames.)
  *   - offset + own length > 4096 on any fragment: FATAL (cross page).
  *   - the frame's slots run past `avail`: FATAL (truncated).
  *   - data slots > max_slots: DROP (too many); >= fatal_slots: FATAL.
+ *     (Stricter than Linux by one or two: it counts only the slots after
+ *     the first, so it passes 19, drops 20-21 and disables at 22.)
  *   - extra-info slots (NETTXF_extra_info, then XEN_NETIF_EXTRA_FLAG_MORE)
  *     of type 0 or >= XEN_NETIF_EXTRA_TYPE_MAX: FATAL; a GSO extra with
  *     size 0 or an unknown GSO type: FATAL; HASH extras are ignored.
@@ -109,7 +114,10 @@ struct nc_rx_parsed {
  *   - the total above 65535: DROP (too big);
  *   - extra-info slots of type 0 or >= MAX: DROP (bad extra), a GSO
  *     extra with size 0 or an unknown type: DROP (bad gso);
- *   - the frame's last slot not yet published: NEED_MORE.
+ *   - the frame's last slot not yet published: NEED_MORE; but when the
+ *     frame already fills the ring (avail >= ring_size) it can never
+ *     end, so DROP (too many) with `slots` = avail instead of waiting.
+ *     (Linux never waits: a frame past the producer is dropped.)
  * A DROP still consumes `slots` slots, so the buffers are posted again.
  * NETRXF_data_validated / NETRXF_csum_blank become NC_FRAME_* flags.
  */

@@ -170,13 +170,31 @@ int nc_front_poll(struct nc_front *f)
 
 void nc_front_close(struct nc_front *f)
 {
+	switch (f->state) {
+	case NC_FRONT_CONNECTING:
+	case NC_FRONT_CONNECTED:
+	case NC_FRONT_BROKEN:
+		nc_xs_switch_state(&f->plat.store, f->path,
+				   XenbusStateClosing);
+		f->state = NC_FRONT_CLOSING;
+		nc_front_evaluate(f);   /* the backend may be gone already */
+		break;
+	case NC_FRONT_CLOSING:
+	case NC_FRONT_STOPPED:
+		break;
+	default:
+		nc_front_destroy(f);
+	}
+}
+
+void nc_front_destroy(struct nc_front *f)
+{
 	char watch[NC_FRONT_PATH_MAX + 8];
 
-	if (f->state == NC_FRONT_STOPPED)
-		return;
-	nc_xs_switch_state(&f->plat.store, f->path, XenbusStateClosing);
 	nc_front_teardown(f);
-	nc_xs_switch_state(&f->plat.store, f->path, XenbusStateClosed);
+	if (f->state != NC_FRONT_STOPPED)
+		nc_xs_switch_state(&f->plat.store, f->path,
+				   XenbusStateClosed);
 	if (f->watching_be &&
 	    !nc_path_join(watch, sizeof(watch), f->be_path, "state"))
 		f->plat.store.ops->unwatch(f->plat.store.ctx, watch,

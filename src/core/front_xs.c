@@ -251,6 +251,11 @@ void nc_front_evaluate(struct nc_front *f)
 		if (be == XenbusStateInitWait)
 			start_over(f);
 		break;
+	case NC_FRONT_CLOSING:
+		/* The backend has let go of our pages: revoke them now. */
+		if (gone)
+			nc_front_destroy(f);
+		break;
 	case NC_FRONT_STOPPED:
 		break;
 	}

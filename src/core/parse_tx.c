@@ -9,7 +9,12 @@
  * The rules are Linux netback's (xenvif_tx_build_gops, xenvif_get_extras,
  * xenvif_count_requests, xenvif_set_skb_gso), with these choices:
  *   - whenever a frame is both hostile (FATAL) and merely bad (DROP), the
- *     FATAL verdict wins, whatever order Linux happens to check in;
+ *     FATAL verdict wins, whatever order Linux happens to check in (the
+ *     first fragment's page check needs its own length, so it is skipped
+ *     once the size chain is broken, as in Linux);
+ *   - the first fragment's own length may be 0 (total == the rest) and
+ *     later fragments may be empty (XSA-448): accepted, answered, never
+ *     listed in frags[];
  *   - an extra-info chain longer than TX_MAX_EXTRAS is FATAL (Linux has
  *     no bound; only four types exist, so a longer chain is hostile), and
  *     fatal_slots is clamped so that extras plus data slots always fit

@@ -1,0 +1,238 @@
+/*
+ * back.c - netback's entry points: init, the poll loop's work function,
+ * watch and event dispatch, disable, close, and the accounting helpers the
+ * other back_*.c files share.
+ *
+ * Freestanding: no libc beyond the mem and str functions, no allocation, no global state.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "back_internal.h"
+
+void ncb_log(const struct nc_back *b, const char *what, long value)
+{
+	if (b->cfg.log)
+		b->cfg.log(b->cfg.log_arg, what, value);
+}
+
+/* Every drop is counted with its reason: what the peer got wrong is an
+ * error, what we had no room or no way to carry is a drop. */
+void ncb_count(struct nc_dir_stats *dir, enum nc_reason why)
+{
+	if ((unsigned)why >= (unsigned)NC_R_MAX)
+		why = NC_R_NONE;
+	switch (why) {
+	case NC_R_QUEUE_FULL:
+	case NC_R_NOT_CONNECTED:
+	case NC_R_TOO_BIG:
+	case NC_R_CSUM:
+		dir->dropped++;
+		break;
+	default:
+		dir->errors++;
+		break;
+	}
+	dir->reason[why]++;
+}
+
+/*
+ * Security invariant (XSA-39, XSA-90): a frontend that breaks the protocol
+ * costs one log line and one counter, then the vif is disabled: state
+ * Closing, the rings are never read again (ncb_work runs only while
+ * connected), events are consumed and ignored.  Mappings and the port stay
+ * until the frontend closes or nc_back_close, which release them.
+ */
+void ncb_fail(struct nc_back *b, struct nc_dir_stats *dir,
+	      enum nc_reason why, const char *what, long value)
+{
+	if (b->state != NC_BACK_INIT && b->state != NC_BACK_CONNECTED)
+		return;                 /* disabled once, logged once */
+	ncb_log(b, what, value);
+	if (dir && why != NC_R_NONE)
+		ncb_count(dir, why);
+	b->disable_reason = why;
+	b->state = NC_BACK_DISABLED;
+	ncb_rxq_flush(b);
+	ncb_switch_state(b, XenbusStateClosing);
+}
+
+void ncb_kick(struct nc_back *b)
+{
+	if (!b->need_notify)
+		return;
+	b->need_notify = 0;
+	if (b->have_port &&
+	    b->plat.events.ops->notify(b->plat.events.ctx, b->port) == NC_OK)
+		b->stats.events_out++;
+}
+
+int ncb_work(struct nc_back *b)
+{
+	int more = 0;
+
+	if (b->state == NC_BACK_CONNECTED)
+		more |= ncb_tx_work(b);
+	if (b->state == NC_BACK_CONNECTED)
+		more |= ncb_rx_work(b);
+	ncb_kick(b);
+	return b->state == NC_BACK_CONNECTED && more;
+}
+
+/* The RX queue's bounds: the config's, or the defaults, never above the
+ * compile-time maxima the entry array and NC_BACK_RXQ_MAX_BYTES fix. */
+static void rxq_setup(struct nc_back *b, uint8_t *storage)
+{
+	unsigned frames = b->cfg.rxq_frames ? b->cfg.rxq_frames
+					    : NCB_RXQ_DEFAULT_FRAMES;
+	unsigned bytes = b->cfg.rxq_bytes ? b->cfg.rxq_bytes
+					  : NCB_RXQ_DEFAULT_BYTES;
+
+	if (frames > NC_BACK_RXQ_MAX_FRAMES)
+		frames = NC_BACK_RXQ_MAX_FRAMES;
+	if (bytes > NC_BACK_RXQ_MAX_BYTES)
+		bytes = NC_BACK_RXQ_MAX_BYTES;
+	b->cfg.rxq_frames = frames;
+	b->cfg.rxq_bytes = bytes;
+	b->rxq_data = storage;
+	b->rxq_size = bytes;
+}
+
+int nc_back_init(struct nc_back *b, const struct nc_platform *plat,
+		 const struct nc_back_config *cfg, uint8_t *rxq_storage)
+{
+	size_t n;
+	int rc;
+
+	if (!b || !plat || !cfg || !cfg->path || !rxq_storage)
+		return NC_EINVAL;
+	n = strlen(cfg->path);
+	if (n == 0 || n >= NC_BACK_PATH_MAX)
+		return NC_EINVAL;
+	memset(b, 0, sizeof(*b));
+	b->plat = *plat;
+	b->cfg = *cfg;
+	memcpy(b->path, cfg->path, n + 1);
+	b->cfg.path = b->path;  /* never keep the caller's pointer */
+	rxq_setup(b, rxq_storage);
+	b->state = NC_BACK_STOPPED;
+	rc = ncb_xs_start(b);
+	if (rc == NC_OK)
+		b->state = NC_BACK_INIT;
+	return rc;
+}
+
+/* Fired watches, a bounded number per call.  A path or token too long for
+ * our buffers cannot be ours to ignore safely, so it is treated as our
+ * watch: re-reading the frontend's state is idempotent. */
+static int drain_watches(struct nc_back *b)
+{
+	char path[NC_BACK_PATH_MAX + 16], token[32];
+	unsigned i;
+
+	for (i = 0; i < NCB_MAX_DRAIN; i++) {
+		int rc = b->plat.store.ops->read_watch(b->plat.store.ctx, path,
+						       sizeof(path), token,
+						       sizeof(token));
+
+		if (rc == 1)
+			nc_back_handle_watch(b, path, token);
+		else if (rc == NC_ENOSPC)
+			ncb_xs_frontend_changed(b);
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/* Pending ports, a bounded number per call.  XSA-332/391: an event costs
+ * one read; one for a disabled or closed vif is consumed and ignored. */
+static int drain_events(struct nc_back *b)
+{
+	unsigned i;
+
+	for (i = 0; i < NCB_MAX_DRAIN; i++) {
+		nc_port_t port;
+
+		if (b->plat.events.ops->pending(b->plat.events.ctx, &port) != 1)
+			return 0;
+		if (b->have_port && port == b->port)
+			b->stats.events_in++;
+	}
+	return 1;
+}
+
+int nc_back_poll(struct nc_back *b)
+{
+	int more;
+
+	if (b->state == NC_BACK_STOPPED)
+		return 0;
+	more = drain_watches(b);
+	more |= drain_events(b);
+	more |= ncb_work(b);
+	return more ? 1 : 0;
+}
+
+void nc_back_handle_watch(struct nc_back *b, const char *path,
+			  const char *token)
+{
+	(void)path;  /* one watch per device: its token says it all */
+	if (!token || strcmp(token, NCB_WATCH_TOKEN) != 0)
+		return;
+	ncb_xs_frontend_changed(b);
+}
+
+void nc_back_handle_event(struct nc_back *b)
+{
+	b->stats.events_in++;
+	ncb_work(b);
+}
+
+/* The one log line of a disabled vif: what the frontend did. */
+static const char *fatal_what(enum nc_reason why)
+{
+	switch (why) {
+	case NC_R_CROSS_PAGE:
+		return "netback: TX fragment crosses its page, vif disabled";
+	case NC_R_FATAL_SLOTS:
+		return "netback: TX frame of hostile slot count, vif disabled";
+	case NC_R_TRUNCATED:
+		return "netback: TX frame past the producer, vif disabled";
+	case NC_R_BAD_EXTRA:
+		return "netback: TX extra-info of bad type, vif disabled";
+	case NC_R_BAD_GSO:
+		return "netback: TX GSO extra malformed, vif disabled";
+	case NC_R_RING_OVERFLOW:
+		return "netback: TX req_prod beyond the ring, vif disabled";
+	default:
+		return "netback: frontend broke the protocol, vif disabled";
+	}
+}
+
+void nc_back_disable(struct nc_back *b, enum nc_reason why)
+{
+	ncb_fail(b, &b->stats.rx, why, fatal_what(why), (long)why);
+}
+
+void nc_back_close(struct nc_back *b)
+{
+	if (b->state == NC_BACK_STOPPED)
+		return;
+	if (b->state == NC_BACK_CLOSED) {
+		b->state = NC_BACK_STOPPED;   /* torn down already */
+		return;
+	}
+	ncb_teardown(b, NC_BACK_STOPPED);
+}
+
+enum nc_back_state nc_back_state(const struct nc_back *b)
+{
+	return b->state;
+}
+
+const struct nc_vif_stats *nc_back_stats(const struct nc_back *b)
+{
+	return &b->stats;
+}

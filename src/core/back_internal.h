@@ -1,0 +1,58 @@
+/*
+ * back_internal.h - what the netback files share: the handshake
+ * (back_xs.c), the frontend->backend path (back_tx.c), the
+ * backend->frontend path and its bounded queue (back_rx.c) and the glue
+ * (back.c).  Freestanding.
+ */
+#ifndef NETCHANNEL_BACK_INTERNAL_H
+#define NETCHANNEL_BACK_INTERNAL_H
+
+#include "netchannel/back.h"
+#include "netchannel/ring.h"
+
+/* The token of our watch on the frontend's state node. */
+#define NCB_WATCH_TOKEN "nc-back-fe"
+
+/* Bounded work per call (XSA-332/391): ring slots consumed per direction,
+ * ring rounds (producer reads), and watch events or ports drained. */
+#define NCB_TX_BUDGET (2u * NC_TX_RING_SIZE)
+#define NCB_RX_BUDGET (2u * NC_RX_RING_SIZE)
+#define NCB_MAX_ROUNDS 8u
+#define NCB_MAX_DRAIN 64u
+
+/* Event-channel ports are below 2^17 (the FIFO ABI's limit). */
+#define NCB_PORT_MAX ((1u << 17) - 1u)
+/* Domain ids from DOMID_FIRST_RESERVED (0x7FF0) on are not domains. */
+#define NCB_DOMID_MAX 0x7FEFu
+
+/* The RX queue's defaults when the config leaves them 0. */
+#define NCB_RXQ_DEFAULT_FRAMES 256u
+#define NCB_RXQ_DEFAULT_BYTES (1u << 20)
+
+/* back.c */
+void ncb_log(const struct nc_back *b, const char *what, long value);
+void ncb_count(struct nc_dir_stats *dir, enum nc_reason why);
+/* Disable the vif (once): log `what` with `value`, count `why` in `dir`
+ * (none when dir is NULL or why is NC_R_NONE), write Closing. */
+void ncb_fail(struct nc_back *b, struct nc_dir_stats *dir,
+	      enum nc_reason why, const char *what, long value);
+/* TX then RX while connected, then one notification; 1: work remains. */
+int ncb_work(struct nc_back *b);
+/* Send the event a publish asked for, once per batch. */
+void ncb_kick(struct nc_back *b);
+
+/* back_xs.c */
+/* Write our state; remembered in b->xb_state when the write succeeded. */
+int ncb_switch_state(struct nc_back *b, int state);
+int ncb_xs_start(struct nc_back *b);
+void ncb_xs_frontend_changed(struct nc_back *b);
+void ncb_teardown(struct nc_back *b, enum nc_back_state final);
+
+/* back_tx.c */
+int ncb_tx_work(struct nc_back *b);
+
+/* back_rx.c */
+int ncb_rx_work(struct nc_back *b);
+void ncb_rxq_flush(struct nc_back *b);
+
+#endif

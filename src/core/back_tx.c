@@ -1,0 +1,228 @@
+/*
+ * back_tx.c - frames from the frontend (its TX ring, our "rx" counters).
+ *
+ * One round: read the request producer once (checked), copy every
+ * published slot once into b->tx_copy, then parse frame after frame with
+ * nc_tx_parse and answer every slot in ring order.  A frame's data comes
+ * in with one batched grant copy into b->frame_buf; the frontend's pages
+ * are never mapped, so it cannot change a frame after we looked at it.
+ * One publish per round, one notification per poll; bounded work per
+ * call.  Freestanding.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "back_internal.h"
+#include "netchannel/csum.h"
+
+/* A frame's segments fit the batch array. */
+_Static_assert(NC_PARSE_MAX_SLOTS <= sizeof(((struct nc_back *)0)->segs) /
+				     sizeof(struct nc_copy_seg),
+	       "one TX frame's fragments fit b->segs");
+
+/* Answer the slots of the frame just parsed, in ring order, each with its
+ * own id; extra-info slots get NETIF_RSP_NULL. */
+static void tx_answer(struct nc_back *b, int16_t status)
+{
+	const struct nc_tx_parsed *p = &b->parsed;
+	unsigned i;
+
+	for (i = 0; i < p->slots; i++) {
+		netif_tx_response_t *r =
+			RING_GET_RESPONSE(&b->tx, b->tx.rsp_prod_pvt);
+
+		r->id = p->ids[i];
+		r->status = p->is_extra[i] ? NETIF_RSP_NULL : status;
+		b->tx.rsp_prod_pvt++;
+	}
+}
+
+static int16_t tx_drop(struct nc_back *b, enum nc_reason why)
+{
+	ncb_count(&b->stats.rx, why);
+	return NETIF_RSP_ERROR;
+}
+
+/* One segment per non-empty fragment, into frame_buf in order.  Returns
+ * the segment count, or -1 when the fragments do not add up. */
+static int tx_segments(struct nc_back *b)
+{
+	const struct nc_tx_parsed *p = &b->parsed;
+	uint32_t pos = 0;
+	unsigned i, n = 0;
+
+	for (i = 0; i < p->nfrags && i < NC_PARSE_MAX_SLOTS; i++) {
+		const struct nc_tx_frag *f = &p->frags[i];
+		struct nc_copy_seg *s = &b->segs[n];
+
+		if (f->len == 0)
+			continue;       /* XSA-448: answered, carries nothing */
+		/* Invariant: each segment stays in its page and the frame in
+		 * frame_buf, whatever the parser let through. */
+		if ((uint32_t)f->offset + f->len > NC_PAGE_SIZE ||
+		    pos + f->len > sizeof(b->frame_buf))
+			return -1;
+		memset(s, 0, sizeof(*s));
+		s->src.foreign.ref = f->gref;
+		s->src.foreign.offset = f->offset;
+		s->src.foreign.domid = b->fe_domid;
+		s->dst.local = b->frame_buf + pos;
+		s->len = f->len;
+		s->flags = NC_COPY_SRC_GREF;
+		pos += f->len;
+		n++;
+	}
+	/* Invariant (MSA01): the fragments cover the frame exactly, so every
+	 * byte delivered was copied from this frame's grants just now. */
+	return pos == p->total ? (int)n : -1;
+}
+
+static int tx_fetch(struct nc_back *b, unsigned n)
+{
+	const struct nc_grants *g = &b->plat.grants;
+	unsigned i;
+
+	if (n == 0)
+		return NC_OK;
+	if (g->ops->copy(g->ctx, b->segs, n) != NC_OK)
+		return NC_EPERM;
+	for (i = 0; i < n; i++)
+		if (b->segs[i].status != NC_OK)
+			return NC_EPERM;
+	return NC_OK;
+}
+
+/* A parsed frame: fetch, finish, deliver.  Returns the slots' status. */
+static int16_t tx_deliver(struct nc_back *b)
+{
+	const struct nc_tx_parsed *p = &b->parsed;
+	struct nc_frame fr;
+	int n;
+
+	if (p->total == 0)
+		return NETIF_RSP_OKAY;  /* a multicast update: no filter */
+	n = tx_segments(b);
+	if (n < 0)
+		return tx_drop(b, NC_R_SIZE_CHAIN);
+	if (tx_fetch(b, (unsigned)n) != NC_OK)
+		return tx_drop(b, NC_R_BAD_GREF);
+	memset(&fr, 0, sizeof(fr));
+	fr.data = b->frame_buf;
+	fr.len = p->total;
+	fr.flags = p->flags;
+	fr.gso_size = p->gso_size;
+	fr.gso_type = p->gso_type;
+	if ((fr.flags & NC_FRAME_CSUM_BLANK) && b->cfg.need_full_csum) {
+		/* The frontend's data arrived intact: answered OKAY, as
+		 * Linux does when checksum setup fails after the copy. */
+		if (nc_csum_complete_frame(b->frame_buf, p->total) != 0) {
+			ncb_count(&b->stats.rx, NC_R_CSUM);
+			return NETIF_RSP_OKAY;
+		}
+		fr.flags &= ~(uint32_t)NC_FRAME_CSUM_BLANK;
+		fr.flags |= NC_FRAME_DATA_VALIDATED;
+	}
+	b->stats.rx.packets++;
+	b->stats.rx.bytes += p->total;
+	if (b->cfg.deliver)
+		b->cfg.deliver(b->cfg.deliver_arg, &fr);
+	return NETIF_RSP_OKAY;
+}
+
+/* Parse the frame at tx_copy[off]; `left` slots remain.  Anything but a
+ * well-formed OK or DROP is FATAL. */
+static enum nc_verdict tx_parse_one(struct nc_back *b, unsigned off,
+				    unsigned left)
+{
+	struct nc_tx_parsed *p = &b->parsed;
+	enum nc_verdict v = nc_tx_parse(&b->tx_copy[off], left,
+					NC_TX_MAX_SLOTS, NC_TX_FATAL_SLOTS, p);
+
+	if (v == NC_V_OK || v == NC_V_DROP) {
+		/* Invariant: a verdict consumes 1..left slots, so the loop
+		 * always moves on and never reads past the private copy. */
+		if (p->slots == 0 || p->slots > left ||
+		    p->slots > NC_PARSE_MAX_SLOTS) {
+			p->reason = NC_R_TRUNCATED;
+			return NC_V_FATAL;
+		}
+		return v;
+	}
+	if (v != NC_V_FATAL)
+		p->reason = NC_R_TRUNCATED;  /* NEED_MORE is RX-only */
+	return NC_V_FATAL;
+}
+
+/* Parse and answer the frames in tx_copy[0..avail).  -1: disabled. */
+static int tx_frames(struct nc_back *b, unsigned avail)
+{
+	unsigned off = 0;
+
+	while (off < avail) {
+		enum nc_verdict v = tx_parse_one(b, off, avail - off);
+		int16_t status;
+
+		if (v == NC_V_FATAL) {
+			nc_back_disable(b, b->parsed.reason);
+			return -1;
+		}
+		status = v == NC_V_OK ? tx_deliver(b)
+				      : tx_drop(b, b->parsed.reason);
+		tx_answer(b, status);
+		b->tx.req_cons += b->parsed.slots;
+		off += b->parsed.slots;
+	}
+	return (int)avail;
+}
+
+/* One round: every published request.  Slots consumed, or -1. */
+static int tx_round(struct nc_back *b)
+{
+	RING_IDX prod;
+	unsigned avail, i;
+	int rc = NC_BACK_REQUESTS(&b->tx, &prod);
+
+	/* XSA-39/270: a producer index beyond a ring's worth is fatal. */
+	if (rc < 0) {
+		nc_back_disable(b, NC_R_RING_OVERFLOW);
+		return -1;
+	}
+	avail = (unsigned)rc;   /* <= the ring size: checked just above */
+	/* XSA-155: each slot copied out of shared memory once; only the
+	 * private copy is parsed and used. */
+	for (i = 0; i < avail; i++)
+		RING_COPY_REQUEST(&b->tx, b->tx.req_cons + i, &b->tx_copy[i]);
+	return tx_frames(b, avail);
+}
+
+static void tx_publish(struct nc_back *b)
+{
+	if (b->tx.rsp_prod_pvt == b->tx_published)
+		return;
+	if (NC_BACK_PUBLISH(&b->tx, b->tx_published))
+		b->need_notify = 1;
+	b->tx_published = b->tx.rsp_prod_pvt;
+}
+
+/* XSA-332/391: a bounded number of rounds and slots per call; 1 when work
+ * remains for the next call. */
+int ncb_tx_work(struct nc_back *b)
+{
+	unsigned round, done = 0;
+
+	for (round = 0; round < NCB_MAX_ROUNDS; round++) {
+		int n = tx_round(b);
+
+		if (n < 0)
+			return 0;
+		done += (unsigned)n;
+		tx_publish(b);
+		/* Before going idle: ask for an event, look once more. */
+		if (!NC_BACK_FINAL_CHECK(&b->tx))
+			return 0;
+		if (done >= NCB_TX_BUDGET)
+			return 1;
+	}
+	return 1;
+}

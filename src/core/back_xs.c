@@ -1,0 +1,371 @@
+/*
+ * back_xs.c - netback's xenstore handshake.
+ *
+ *   init: read `frontend` and `frontend-id` from our directory, publish
+ *         our features, InitWait (or, when a previous backend left the
+ *         frontend connected, Closing + Closed until it lets go), and watch
+ *         the frontend's state;
+ *   frontend Connected/Initialised: read its keys, map both rings,
+ *         bind its event channel, Connected, process the rings;
+ *   frontend Initialising after a connection: drop the data path and
+ *         offer a new one (InitWait), as Linux's set_backend_state does;
+ *   frontend Closing/Closed/gone: release everything, Closing, Closed,
+ *         remove our directory.
+ *
+ * Everything read from the frontend's directory is the frontend's word:
+ * parsed strictly (xs.h), bounded, never trusted.  Freestanding.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "back_internal.h"
+#include "xs.h"
+
+/* What the frontend's directory says about its rings. */
+struct fe_rings {
+	uint32_t tx_ref, rx_ref, port;
+};
+
+int ncb_switch_state(struct nc_back *b, int state)
+{
+	int rc = nc_xs_switch_state(&b->plat.store, b->path, state);
+
+	if (rc == NC_OK)
+		b->xb_state = state;
+	return rc;
+}
+
+/* A required number at dir/key: NC_ENOENT when absent; NC_EINVAL when not
+ * plain decimal or above max (the peer's words, xs.h). */
+static int read_number(const struct nc_store *st, const char *dir,
+		       const char *key, uint32_t max, uint32_t *out)
+{
+	char buf[16];
+	int rc = nc_xs_read(st, NC_TXN_NONE, dir, key, buf, sizeof(buf));
+
+	if (rc < 0)
+		return rc == NC_ENOSPC ? NC_EINVAL : rc;
+	return nc_parse_uint(buf, max, out) ? NC_EINVAL : NC_OK;
+}
+
+/* An optional 0/1-style key of the frontend: absent is 0, any other
+ * number is true, anything else NC_EINVAL. */
+static int read_flag(const struct nc_back *b, const char *key, int *out)
+{
+	uint32_t v;
+	int rc = nc_xs_read_uint(&b->plat.store, NC_TXN_NONE, b->fe_path, key,
+				 UINT32_MAX, 0, &v);
+
+	if (rc == NC_OK)
+		*out = v != 0;
+	return rc;
+}
+
+static int watch_path(const struct nc_back *b, char *buf, size_t len)
+{
+	return nc_path_join(buf, len, b->fe_path, "state");
+}
+
+/* The toolstack's keys in our directory: who the frontend is. */
+static int read_identity(struct nc_back *b)
+{
+	const struct nc_store *st = &b->plat.store;
+	uint32_t id;
+	int rc;
+
+	/* Domain ids from DOMID_FIRST_RESERVED on name no domain. */
+	rc = read_number(st, b->path, "frontend-id", NCB_DOMID_MAX, &id);
+	if (rc)
+		return rc;
+	rc = nc_xs_read(st, NC_TXN_NONE, b->path, "frontend", b->fe_path,
+			sizeof(b->fe_path));
+	if (rc < 0)
+		return rc;
+	/* Relative paths would resolve in our own home: absolute only. */
+	if (b->fe_path[0] != '/' || b->fe_path[1] == '\0')
+		return NC_EINVAL;
+	b->fe_domid = (nc_domid_t)id;
+	return NC_OK;
+}
+
+/* Our features.  GSO is not implemented: its keys are written as 0 so
+ * that a value a previous backend left cannot be mistaken for ours. */
+static int publish_features(struct nc_back *b)
+{
+	const struct nc_store *st = &b->plat.store;
+	const struct { const char *key; uint32_t v; } f[] = {
+		{ "feature-rx-copy", 1 },
+		{ "feature-rx-flip", 0 },
+		{ "feature-sg", b->cfg.no_sg ? 0u : 1u },
+		{ "feature-gso-tcpv4", 0 },
+		{ "feature-gso-tcpv6", 0 },
+	};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		rc = nc_xs_write_uint(st, NC_TXN_NONE, b->path, f[i].key,
+				      f[i].v);
+		if (rc)
+			return rc;
+	}
+	return NC_OK;
+}
+
+int ncb_xs_start(struct nc_back *b)
+{
+	char wp[NC_BACK_PATH_MAX + 8];
+	int rc, fe;
+
+	rc = read_identity(b);
+	if (rc == NC_OK)
+		rc = publish_features(b);
+	if (rc == NC_OK)
+		rc = watch_path(b, wp, sizeof(wp));
+	if (rc)
+		return rc;
+	fe = nc_xs_read_state(&b->plat.store, b->fe_path);
+	b->fe_state = fe;
+	if (fe == XenbusStateInitialised || fe == XenbusStateConnected ||
+	    fe == XenbusStateClosing) {
+		/* A previous backend died with the frontend attached: its
+		 * rings and port belong to that connection.  Closing then
+		 * Closed make the frontend reset; InitWait follows once it
+		 * reads Closed or Initialising (reset_step). */
+		b->resetting = 1;
+		rc = ncb_switch_state(b, XenbusStateClosing);
+		if (rc == NC_OK)
+			rc = ncb_switch_state(b, XenbusStateClosed);
+	} else {
+		rc = ncb_switch_state(b, XenbusStateInitWait);
+	}
+	if (rc == NC_OK)
+		rc = b->plat.store.ops->watch(b->plat.store.ctx, wp,
+					      NCB_WATCH_TOKEN);
+	if (rc == NC_OK)
+		b->watching = 1;
+	return rc;
+}
+
+/* The frontend's ring keys; NULL or what was wrong. */
+static const char *read_rings(const struct nc_back *b, struct fe_rings *r)
+{
+	const struct nc_store *st = &b->plat.store;
+
+	if (read_number(st, b->fe_path, "tx-ring-ref", UINT32_MAX,
+			&r->tx_ref))
+		return "netback: frontend tx-ring-ref missing or malformed";
+	if (read_number(st, b->fe_path, "rx-ring-ref", UINT32_MAX,
+			&r->rx_ref))
+		return "netback: frontend rx-ring-ref missing or malformed";
+	/* No split channels offered: one event-channel, a valid port. */
+	if (read_number(st, b->fe_path, "event-channel", NCB_PORT_MAX,
+			&r->port) || r->port == 0)
+		return "netback: frontend event-channel missing or malformed";
+	return NULL;
+}
+
+/* The frontend's requests and features; NULL or what was wrong.  *value
+ * gets the offending number for the log line. */
+static const char *read_features(struct nc_back *b, long *value)
+{
+	uint32_t v = 0;
+	int no_csum = 0;
+
+	*value = 0;
+	/* Only copying receivers are served (feature-rx-flip is 0). */
+	if (nc_xs_read_uint(&b->plat.store, NC_TXN_NONE, b->fe_path,
+			    "request-rx-copy", UINT32_MAX, 0, &v) || v != 1) {
+		*value = (long)v;
+		return "netback: frontend does not request rx-copy";
+	}
+	/* One queue: multi-queue-max-queues is not offered. */
+	if (nc_xs_read_uint(&b->plat.store, NC_TXN_NONE, b->fe_path,
+			    "multi-queue-num-queues", UINT32_MAX, 1, &v) ||
+	    v > 1) {
+		*value = (long)v;
+		return "netback: frontend asks for more queues than offered";
+	}
+	if (read_flag(b, "feature-sg", &b->fe_sg) ||
+	    read_flag(b, "feature-rx-notify", &b->fe_rx_notify) ||
+	    read_flag(b, "feature-no-csum-offload", &no_csum) ||
+	    read_flag(b, "feature-gso-tcpv4", &b->fe_gso_tcpv4) ||
+	    read_flag(b, "feature-gso-tcpv6", &b->fe_gso_tcpv6))
+		return "netback: frontend feature key malformed";
+	b->fe_csum_offload = !no_csum;
+	return NULL;
+}
+
+/* Map both ring pages writable and attach to them.  They are never
+ * re-initialised: the frontend set them up and may have posted requests
+ * already (RX buffers).  We attach at the response producer it holds,
+ * read once; a bogus value only makes the first request-producer check
+ * (NC_BACK_REQUESTS) disable the vif.  NULL, or what failed. */
+static const char *map_rings(struct nc_back *b, const struct fe_rings *r,
+			     long *value)
+{
+	const struct nc_grants *g = &b->plat.grants;
+	netif_tx_sring_t *ts;
+	netif_rx_sring_t *rs;
+	RING_IDX t, x;
+
+	*value = (long)r->tx_ref;
+	b->tx_map = g->ops->map(g->ctx, b->fe_domid, 1, &r->tx_ref, 1);
+	if (!b->tx_map)
+		return "netback: cannot map the frontend's tx ring; gref";
+	*value = (long)r->rx_ref;
+	b->rx_map = g->ops->map(g->ctx, b->fe_domid, 1, &r->rx_ref, 1);
+	if (!b->rx_map)
+		return "netback: cannot map the frontend's rx ring; gref";
+	ts = b->tx_map;
+	rs = b->rx_map;
+	t = nc_ring_load(&ts->rsp_prod);
+	x = nc_ring_load(&rs->rsp_prod);
+	BACK_RING_ATTACH(&b->tx, ts, t, NC_PAGE_SIZE);
+	BACK_RING_ATTACH(&b->rx, rs, x, NC_PAGE_SIZE);
+	b->tx_published = t;
+	b->rx_published = x;
+	return NULL;
+}
+
+static void fe_connect(struct nc_back *b)
+{
+	struct fe_rings r;
+	const char *why;
+	long value;
+
+	why = read_rings(b, &r);
+	if (why) {
+		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF, why, 0);
+		return;
+	}
+	why = read_features(b, &value);
+	if (why) {
+		ncb_fail(b, NULL, NC_R_NONE, why, value);
+		return;
+	}
+	why = map_rings(b, &r, &value);
+	if (why) {
+		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF, why, value);
+		return;
+	}
+	if (b->plat.events.ops->bind_interdomain(b->plat.events.ctx,
+						 b->fe_domid, r.port,
+						 &b->port)) {
+		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF,
+			 "netback: cannot bind the frontend's event-channel",
+			 (long)r.port);
+		return;
+	}
+	b->have_port = 1;
+	ncb_switch_state(b, XenbusStateConnected);
+	b->state = NC_BACK_CONNECTED;
+	b->stats.connects++;
+	ncb_work(b);    /* requests posted before we came */
+}
+
+/* Unmap, unbind, forget the rings, drop what was queued. */
+static void release_data_path(struct nc_back *b)
+{
+	const struct nc_grants *g = &b->plat.grants;
+
+	if (b->have_port)
+		b->plat.events.ops->unbind(b->plat.events.ctx, b->port);
+	b->have_port = 0;
+	if (b->tx_map)
+		g->ops->unmap(g->ctx, b->tx_map, 1);
+	if (b->rx_map)
+		g->ops->unmap(g->ctx, b->rx_map, 1);
+	b->tx_map = NULL;
+	b->rx_map = NULL;
+	memset(&b->tx, 0, sizeof(b->tx));
+	memset(&b->rx, 0, sizeof(b->rx));
+	b->need_notify = 0;
+	ncb_rxq_flush(b);
+}
+
+void ncb_teardown(struct nc_back *b, enum nc_back_state final)
+{
+	char wp[NC_BACK_PATH_MAX + 8];
+
+	release_data_path(b);
+	/* Closing then Closed, the sequence a frontend waits for. */
+	if (b->xb_state != XenbusStateClosing &&
+	    b->xb_state != XenbusStateClosed)
+		ncb_switch_state(b, XenbusStateClosing);
+	if (b->xb_state != XenbusStateClosed)
+		ncb_switch_state(b, XenbusStateClosed);
+	if (b->watching && watch_path(b, wp, sizeof(wp)) == NC_OK)
+		b->plat.store.ops->unwatch(b->plat.store.ctx, wp,
+					   NCB_WATCH_TOKEN);
+	b->watching = 0;
+	b->plat.store.ops->rm(b->plat.store.ctx, NC_TXN_NONE, b->path);
+	b->state = final;
+}
+
+/* Stale connection at start: wait until the frontend let go. */
+static void reset_step(struct nc_back *b, int fe)
+{
+	if (fe != XenbusStateClosed && fe != XenbusStateInitialising &&
+	    fe != XenbusStateUnknown)
+		return;
+	if (ncb_switch_state(b, XenbusStateInitWait))
+		return;                 /* retried on the next watch */
+	b->resetting = 0;
+	b->fe_seen = fe == XenbusStateInitialising;
+}
+
+static void fe_alive(struct nc_back *b)
+{
+	b->fe_seen = 1;
+	if (b->state != NC_BACK_CONNECTED)
+		return;
+	/* The frontend started over without closing: its old rings are
+	 * gone from under us.  Offer a new connection. */
+	release_data_path(b);
+	ncb_switch_state(b, XenbusStateInitWait);
+	b->state = NC_BACK_INIT;
+}
+
+static void fe_gone(struct nc_back *b)
+{
+	/* A frontend not yet started may sit in Closed: wait for it. */
+	if (b->state == NC_BACK_INIT && !b->fe_seen)
+		return;
+	ncb_teardown(b, NC_BACK_CLOSED);
+}
+
+void ncb_xs_frontend_changed(struct nc_back *b)
+{
+	int fe;
+
+	if (b->state == NC_BACK_CLOSED || b->state == NC_BACK_STOPPED)
+		return;
+	/* An absent or malformed state reads as Closed (xs.h). */
+	fe = nc_xs_read_state(&b->plat.store, b->fe_path);
+	b->fe_state = fe;
+	if (b->resetting) {
+		reset_step(b, fe);
+		return;
+	}
+	switch (fe) {
+	case XenbusStateInitialising:
+	case XenbusStateInitWait:
+		fe_alive(b);
+		break;
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		b->fe_seen = 1;
+		if (b->state == NC_BACK_INIT)
+			fe_connect(b);
+		break;
+	case XenbusStateUnknown:
+	case XenbusStateClosing:
+	case XenbusStateClosed:
+		fe_gone(b);
+		break;
+	default:                        /* Reconfiguring: not supported */
+		break;
+	}
+}

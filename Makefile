@@ -41,7 +41,7 @@ demo: deps
 
 bench: deps
 	$(MAKE) build
-	@echo "benchmarks arrive with the performance work"
+	sh bench/run.sh ./$(BUILD)/netchannel
 
 install: build
 	$(MESON) install -C $(BUILD)

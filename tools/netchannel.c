@@ -9,6 +9,8 @@
 static const struct nc_command commands[] = {
 	{ "demo", "a frontend and a backend in one process, exchanging frames",
 	  cmd_demo },
+	{ "bench", "frames per second through netfront and netback",
+	  cmd_bench },
 };
 
 static void usage(FILE *f)

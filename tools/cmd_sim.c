@@ -35,8 +35,6 @@
 #include "sim/xs_server.h"
 #include "store/store.h"
 
-/* Declared in netchannel.h too once the tool lists the command. */
-int cmd_sim(int argc, char **argv);
 
 #define SIM_DEFAULT_RUN_DIR "/run/netchannel"
 #define SIM_DEFAULT_DOMAINS 8u
@@ -466,8 +464,12 @@ static int daemonize(struct sim *sim)
 		return -errno;
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		r = -errno;
+		close(ready[0]);
+		close(ready[1]);
+		return (int)r;
+	}
 	if (pid > 0) {
 		close(ready[1]);
 		do

@@ -7,6 +7,8 @@
 #include "netchannel.h"
 
 static const struct nc_command commands[] = {
+	{ "sim", "the simulator daemon: Xen's store, grants and events on Linux",
+	  cmd_sim },
 	{ "demo", "a frontend and a backend in one process, exchanging frames",
 	  cmd_demo },
 	{ "bench", "frames per second through netfront and netback",

@@ -897,12 +897,15 @@ struct ncsim_xs *ncsim_xs_new(struct ncs_store *store)
 
 void ncsim_xs_free(struct ncsim_xs *srv)
 {
+	struct xs_conn *c, *next;
 	struct xs_listener *l;
 
 	if (!srv)
 		return;
-	while (srv->conns)
-		conn_free(srv->conns);
+	for (c = srv->conns; c; c = next) {
+		next = c->next;
+		conn_free(c);
+	}
 	while ((l = srv->listeners)) {
 		srv->listeners = l->next;
 		close(l->fd);

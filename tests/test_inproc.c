@@ -157,8 +157,13 @@ static void test_event_channel(struct tap *t)
 	CHECK_EQ(t, E(s.d2)->notify(s.d2.events.ctx, p2), NC_OK);
 	CHECK_EQ(t, E(s.d1)->pending(s.d1.events.ctx, &got), 1);
 	CHECK_EQ(t, got, p1);
-	/* the peer closes: notify is an error, not a hang */
+	/* the peer closes: its end hears of it once (2), and notify is an
+	 * error, not a hang */
 	CHECK_EQ(t, E(s.d2)->unbind(s.d2.events.ctx, p2), NC_OK);
+	CHECK(t, readable(E(s.d1)->fd(s.d1.events.ctx)));
+	CHECK_EQ(t, E(s.d1)->pending(s.d1.events.ctx, &got), 2);
+	CHECK_EQ(t, got, p1);
+	CHECK_EQ(t, E(s.d1)->pending(s.d1.events.ctx, &got), 0);
 	CHECK_EQ(t, E(s.d1)->notify(s.d1.events.ctx, p1), NC_ENOTCONN);
 	CHECK_EQ(t, E(s.d2)->notify(s.d2.events.ctx, p2), NC_EBADF);
 	CHECK_EQ(t, E(s.d1)->notify(s.d1.events.ctx, 555), NC_EBADF);

@@ -437,6 +437,11 @@ static void test_backend_restart_mid_traffic(struct tap *t)
 	nc_inproc_counts(r.w, RIG_BE, &c);
 	CHECK_EQ(t, c.mappings, 0);
 	rig_pump(&r, 3);
+	/* the frontend noticed (its event channel's peer closed) and let
+	 * go of everything; nothing was still mapped, nothing quarantined */
+	CHECK_EQ(t, nc_front_state(r.f), NC_FRONT_CLOSED);
+	nc_inproc_counts(r.w, RIG_FE, &c);
+	CHECK_EQ(t, c.grants, 0);
 	/* a new backend process for the same vif */
 	r.bh = nc_inproc_open(r.w, RIG_BE, &r.bplat);
 	memset(r.b, 0, sizeof(*r.b));

@@ -11,5 +11,6 @@ struct nc_command {
 int cmd_demo(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_vif(int argc, char **argv);
 
 #endif

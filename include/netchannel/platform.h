@@ -89,7 +89,10 @@ struct nc_event_ops {
 	 * calls the device's work function from its own scheduler). */
 	int (*fd)(void *ctx);
 	/* Take one pending port: 1 and *port set, 0 when none is pending,
-	 * or a negative error.  The event is consumed and the port unmasked. */
+	 * or a negative error.  The event is consumed and the port unmasked.
+	 * 2 and *port set: the peer closed that channel (its process or
+	 * domain is gone); the port stays ours until unbound and notify on it
+	 * answers NC_ENOTCONN.  Platforms that cannot tell never return 2. */
 	int (*pending)(void *ctx, nc_port_t *port);
 };
 

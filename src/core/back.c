@@ -155,10 +155,19 @@ static int drain_events(struct nc_back *b)
 	for (i = 0; i < NCB_MAX_DRAIN; i++) {
 		nc_port_t port;
 
-		if (b->plat.events.ops->pending(b->plat.events.ctx, &port) != 1)
+		int rc = b->plat.events.ops->pending(b->plat.events.ctx, &port);
+
+		if (rc != 1 && rc != 2)
 			return 0;
-		if (b->have_port && port == b->port)
-			b->stats.events_in++;
+		if (!b->have_port || port != b->port)
+			continue;
+		b->stats.events_in++;
+		if (rc == 2) {
+			/* The frontend's end closed: its process is gone. */
+			ncb_log(b, "frontend's event channel closed", 0);
+			ncb_teardown(b, NC_BACK_CLOSED);
+			return 0;
+		}
 	}
 	return 1;
 }

@@ -161,8 +161,15 @@ int nc_front_poll(struct nc_front *f)
 					     sizeof(path), token,
 					     sizeof(token)) > 0)
 		nc_front_handle_watch(f, path, token);
-	while (f->plat.events.ops->pending(f->plat.events.ctx, &port) > 0)
+	for (;;) {
+		int rc = f->plat.events.ops->pending(f->plat.events.ctx, &port);
+
+		if (rc <= 0)
+			break;
 		got = 1;
+		if (rc == 2 && f->have_port && port == f->port)
+			nc_front_peer_closed(f);
+	}
 	if (got)
 		f->stats.events_in++;
 	return process_rings(f);

@@ -20,6 +20,8 @@ void nc_front_count_drop(struct nc_dir_stats *d, enum nc_reason why);
 /* front_xs.c */
 void nc_front_evaluate(struct nc_front *f);
 void nc_front_teardown(struct nc_front *f);
+/* The backend's end of our event channel closed: its process is gone. */
+void nc_front_peer_closed(struct nc_front *f);
 
 /* front_tx.c */
 void nc_front_tx_reset(struct nc_front *f);

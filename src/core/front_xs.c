@@ -209,6 +209,24 @@ static void backend_gone(struct nc_front *f)
 	f->state = NC_FRONT_CLOSED;
 }
 
+void nc_front_peer_closed(struct nc_front *f)
+{
+	switch (f->state) {
+	case NC_FRONT_CONNECTING:
+	case NC_FRONT_CONNECTED:
+	case NC_FRONT_BROKEN:
+		nc_front_log(f, "backend's event channel closed: backend gone",
+			     f->be_domid);
+		backend_gone(f);
+		break;
+	case NC_FRONT_CLOSING:
+		nc_front_destroy(f);
+		break;
+	default:
+		break;
+	}
+}
+
 static void start_over(struct nc_front *f)
 {
 	nc_xs_switch_state(&f->plat.store, f->path, XenbusStateInitialising);

@@ -125,12 +125,20 @@ static void port_close(struct nc_inproc_handle *h, struct ip_port *p)
 		struct ip_port *r = port_of(h->w, p->remote_dom,
 					    p->remote_port);
 
-		if (r && r->state == IP_PORT_BOUND)
+		if (r && r->state == IP_PORT_BOUND) {
 			r->state = IP_PORT_UNBOUND;
+			/* Tell the peer's owner its channel died. */
+			r->peer_closed = 1;
+			if (!r->pending) {
+				r->pending = 1;
+				queue_event(r->owner, p->remote_port);
+			}
+		}
 	}
 	p->state = IP_PORT_FREE;
 	p->owner = NULL;
 	p->pending = 0;
+	p->peer_closed = 0;
 }
 
 static int ip_unbind(void *ctx, nc_port_t port)
@@ -180,7 +188,8 @@ static int ip_pending(void *ctx, nc_port_t *port)
 		if (p && p->pending) {   /* skip ports closed meanwhile */
 			p->pending = 0;  /* consume and unmask */
 			*port = pt;
-			got = 1;
+			got = p->peer_closed ? 2 : 1;
+			p->peer_closed = 0;
 		}
 	}
 	if (!h->q_len) {

@@ -45,6 +45,7 @@ struct ip_port {
 	nc_domid_t remote_dom;
 	nc_port_t remote_port;
 	int pending;
+	int peer_closed;        /* the peer closed: report it once */
 };
 
 struct ip_domain {

@@ -47,7 +47,7 @@ static struct {
 	char broken[256];        /* a server was asked for and failed */
 	pid_t child;             /* our daemon, or 0 */
 	char dir[64];            /* its --run-dir */
-	char sock_buf[PATH_MAX];
+	char sock_buf[96];       /* dir + "/xenstored/socket" */
 	char base[64];           /* this run's subtree */
 } fx;
 
@@ -331,4 +331,581 @@ static void test_open(struct tap *t)
 	CHECK(t, !readable(fd, 0));
 	nc_xs_store_close(&st);
 	CHECK(t, st.ops == NULL && st.ctx == NULL);
+}
+
+static void test_write_read(struct tap *t)
+{
+	static char big[3001], back[3100];
+	struct nc_store st;
+	char p[128], buf[64];
+
+	if (!open_store(t, &st))
+		return;
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "rw/a"), "hello"),
+		 NC_OK);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, buf, sizeof(buf)), 5);
+	CHECK(t, !strcmp(buf, "hello"));
+	/* Overwrite, with a shorter value. */
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, p, "hi"), NC_OK);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, buf, sizeof(buf)), 2);
+	CHECK(t, !strcmp(buf, "hi"));
+	/* Empty value. */
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, p, ""), NC_OK);
+	memset(buf, 'x', sizeof(buf));
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, buf, sizeof(buf)), 0);
+	CHECK_EQ(t, buf[0], '\0');
+	/* A large value, and the parents a write creates. */
+	memset(big, 'v', sizeof(big) - 1);
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "rw/deep/er/b"),
+				 big), NC_OK);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, back, sizeof(back)),
+		 (int)sizeof(big) - 1);
+	CHECK(t, !strcmp(back, big));
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, AT(p, "rw/deep/er"), buf,
+		       sizeof(buf)), 0);
+	/* A second connection sees it. */
+	{
+		struct nc_store st2;
+
+		if (open_store(t, &st2)) {
+			CHECK_EQ(t, rd(&st2, NC_TXN_NONE, AT(p, "rw/a"), buf,
+				       sizeof(buf)), 0);
+			nc_xs_store_close(&st2);
+		}
+	}
+	/* Bad arguments never reach the daemon. */
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, p, NULL), NC_EINVAL);
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, NULL, "x"), NC_EINVAL);
+	nc_xs_store_close(&st);
+}
+
+static void test_read_absent(struct tap *t)
+{
+	struct nc_store st;
+	char p[128], buf[64];
+
+	if (!open_store(t, &st))
+		return;
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, AT(p, "absent"), buf, sizeof(buf)),
+		 NC_ENOENT);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, AT(p, "absent/too/deep"), buf,
+		       sizeof(buf)), NC_ENOENT);
+	/* An error from the daemon leaves the connection usable. */
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "after"), "1"),
+		 NC_OK);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, buf, sizeof(buf)), 1);
+	nc_xs_store_close(&st);
+}
+
+static void test_small_buffer(struct tap *t)
+{
+	struct nc_store st;
+	char p[128], buf[16];
+
+	if (!open_store(t, &st))
+		return;
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "small"),
+				 "hello"), NC_OK);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, buf, 5), NC_ENOSPC);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, buf, 0), NC_ENOSPC);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, NULL, 0), NC_ENOSPC);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, buf, 6), 5);   /* just fits */
+	CHECK(t, !strcmp(buf, "hello"));
+	/* ENOENT wins over a small buffer: the node is looked up first. */
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, AT(p, "small-absent"), buf, 1),
+		 NC_ENOENT);
+	nc_xs_store_close(&st);
+}
+
+/* Is `name` among the n bytes of back-to-back names? */
+static int has_name(const char *names, int n, const char *name)
+{
+	int off = 0;
+
+	while (off < n) {
+		if (!strcmp(names + off, name))
+			return 1;
+		off += (int)strlen(names + off) + 1;
+	}
+	return 0;
+}
+
+static void test_directory(struct tap *t)
+{
+	struct nc_store st;
+	char p[128], buf[64];
+	int n;
+
+	if (!open_store(t, &st))
+		return;
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "dir/a"), "1"),
+		 NC_OK);
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "dir/bb"), "2"),
+		 NC_OK);
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "dir/ccc/x"),
+				 "3"), NC_OK);
+	n = S(st)->directory(st.ctx, NC_TXN_NONE, AT(p, "dir"), buf,
+			     sizeof(buf));
+	CHECK_EQ(t, n, 2 + 3 + 4);
+	CHECK(t, n > 0 && buf[n - 1] == '\0');
+	CHECK(t, has_name(buf, n, "a"));
+	CHECK(t, has_name(buf, n, "bb"));
+	CHECK(t, has_name(buf, n, "ccc"));
+	CHECK(t, !has_name(buf, n, "x"));            /* children only */
+	CHECK_EQ(t, S(st)->directory(st.ctx, NC_TXN_NONE, p, buf, 8),
+		 NC_ENOSPC);
+	CHECK_EQ(t, S(st)->directory(st.ctx, NC_TXN_NONE, p, buf, 9), 9);
+	CHECK_EQ(t, S(st)->directory(st.ctx, NC_TXN_NONE, p, NULL, 0),
+		 NC_ENOSPC);
+	/* A leaf has no children; an absent node is an error. */
+	CHECK_EQ(t, S(st)->directory(st.ctx, NC_TXN_NONE, AT(p, "dir/a"),
+				     buf, sizeof(buf)), 0);
+	CHECK_EQ(t, S(st)->directory(st.ctx, NC_TXN_NONE, AT(p, "dir/a"),
+				     NULL, 0), 0);
+	CHECK_EQ(t, S(st)->directory(st.ctx, NC_TXN_NONE, AT(p, "dir/none"),
+				     buf, sizeof(buf)), NC_ENOENT);
+	nc_xs_store_close(&st);
+}
+
+static void test_rm(struct tap *t)
+{
+	struct nc_store st;
+	char p[128], buf[64];
+
+	if (!open_store(t, &st))
+		return;
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "rm/x/y/z"), "1"),
+		 NC_OK);
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "rm/x/w"), "2"),
+		 NC_OK);
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "rm/keep"), "3"),
+		 NC_OK);
+	CHECK_EQ(t, S(st)->rm(st.ctx, NC_TXN_NONE, AT(p, "rm/x")), NC_OK);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, AT(p, "rm/x/y/z"), buf, sizeof(buf)),
+		 NC_ENOENT);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, AT(p, "rm/x"), buf, sizeof(buf)),
+		 NC_ENOENT);
+	CHECK_EQ(t, S(st)->directory(st.ctx, NC_TXN_NONE, AT(p, "rm"), buf,
+				     sizeof(buf)), 5);
+	CHECK(t, !strcmp(buf, "keep"));
+	/* Absent: with its parent present, and with it absent too (where
+	 * xenstored answers ENOENT). */
+	CHECK_EQ(t, S(st)->rm(st.ctx, NC_TXN_NONE, AT(p, "rm/x")), NC_OK);
+	CHECK_EQ(t, S(st)->rm(st.ctx, NC_TXN_NONE, AT(p, "rm/no/such/node")),
+		 NC_OK);
+	CHECK_EQ(t, S(st)->rm(st.ctx, NC_TXN_NONE, NULL), NC_EINVAL);
+	nc_xs_store_close(&st);
+}
+
+static void test_mkdir(struct tap *t)
+{
+	struct nc_store st;
+	char p[128], buf[64];
+
+	if (!open_store(t, &st))
+		return;
+	CHECK_EQ(t, S(st)->mkdir(st.ctx, NC_TXN_NONE, AT(p, "mk/a/b")), NC_OK);
+	memset(buf, 'x', sizeof(buf));
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, buf, sizeof(buf)), 0);
+	CHECK_EQ(t, buf[0], '\0');
+	CHECK_EQ(t, S(st)->directory(st.ctx, NC_TXN_NONE, AT(p, "mk/a"), buf,
+				     sizeof(buf)), 2);
+	CHECK(t, !strcmp(buf, "b"));
+	/* Again: fine, and the value of an existing node stays. */
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "mk/a/b"), "v"),
+		 NC_OK);
+	CHECK_EQ(t, S(st)->mkdir(st.ctx, NC_TXN_NONE, p), NC_OK);
+	CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, buf, sizeof(buf)), 1);
+	CHECK(t, !strcmp(buf, "v"));
+	nc_xs_store_close(&st);
+}
+
+static void test_perms(struct tap *t)
+{
+	static const struct nc_store_perm want[] = {
+		{ .domid = 0, .perm = NC_PERM_NONE },
+		{ .domid = 1, .perm = NC_PERM_READ },
+		{ .domid = 2, .perm = NC_PERM_WRITE },
+		{ .domid = 3, .perm = NC_PERM_BOTH },
+	};
+	struct nc_store_perm got[NC_STORE_MAX_PERMS], bad[2];
+	struct nc_store st;
+	char p[128];
+	int n, i;
+
+	if (!open_store(t, &st))
+		return;
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, AT(p, "perms"), "1"),
+		 NC_OK);
+	CHECK_EQ(t, S(st)->set_perms(st.ctx, NC_TXN_NONE, p, want, 4), NC_OK);
+	n = S(st)->get_perms(st.ctx, NC_TXN_NONE, p, got, NC_STORE_MAX_PERMS);
+	CHECK_EQ(t, n, 4);
+	for (i = 0; i < n && i < 4; i++) {
+		CHECK_EQ(t, got[i].domid, want[i].domid);
+		CHECK_EQ(t, got[i].perm, want[i].perm);
+	}
+	/* Too small a table; exactly enough. */
+	CHECK_EQ(t, S(st)->get_perms(st.ctx, NC_TXN_NONE, p, got, 3),
+		 NC_ENOSPC);
+	CHECK_EQ(t, S(st)->get_perms(st.ctx, NC_TXN_NONE, p, got, 4), 4);
+	/* Another owner, read for everyone else. */
+	bad[0].domid = 5;
+	bad[0].perm = NC_PERM_READ;
+	CHECK_EQ(t, S(st)->set_perms(st.ctx, NC_TXN_NONE, p, bad, 1), NC_OK);
+	n = S(st)->get_perms(st.ctx, NC_TXN_NONE, p, got, NC_STORE_MAX_PERMS);
+	CHECK_EQ(t, n, 1);
+	CHECK(t, n == 1 && got[0].domid == 5 && got[0].perm == NC_PERM_READ);
+	/* Refused before sending. */
+	bad[1].domid = 1;
+	bad[1].perm = 7;
+	CHECK_EQ(t, S(st)->set_perms(st.ctx, NC_TXN_NONE, p, bad, 2),
+		 NC_EINVAL);
+	CHECK_EQ(t, S(st)->set_perms(st.ctx, NC_TXN_NONE, p, want, 0),
+		 NC_EINVAL);
+	CHECK_EQ(t, S(st)->set_perms(st.ctx, NC_TXN_NONE, p, NULL, 1),
+		 NC_EINVAL);
+	CHECK_EQ(t, S(st)->set_perms(st.ctx, NC_TXN_NONE, p, got,
+				     NC_STORE_MAX_PERMS + 1), NC_EINVAL);
+	/* Absent node. */
+	CHECK_EQ(t, S(st)->get_perms(st.ctx, NC_TXN_NONE, AT(p, "perms-none"),
+				     got, NC_STORE_MAX_PERMS), NC_ENOENT);
+	CHECK_EQ(t, S(st)->set_perms(st.ctx, NC_TXN_NONE, p, want, 4),
+		 NC_ENOENT);
+	nc_xs_store_close(&st);
+}
+
+static void test_txn_commit(struct tap *t)
+{
+	struct nc_store st, other;
+	char p[128], q[128], buf[64];
+	nc_txn_t txn = NC_TXN_NONE;
+	int rc;
+
+	if (!open_store(t, &st))
+		return;
+	if (!open_store(t, &other)) {
+		nc_xs_store_close(&st);
+		return;
+	}
+	rc = S(st)->txn_start(st.ctx, &txn);
+	CHECK_EQ(t, rc, NC_OK);
+	CHECK(t, txn != NC_TXN_NONE);
+	if (rc == NC_OK) {
+		CHECK_EQ(t, S(st)->write(st.ctx, txn, AT(p, "txn/a"), "1"),
+			 NC_OK);
+		CHECK_EQ(t, S(st)->write(st.ctx, txn, AT(q, "txn/b"), "2"),
+			 NC_OK);
+		/* Seen inside, not outside, until the commit. */
+		CHECK_EQ(t, rd(&st, txn, p, buf, sizeof(buf)), 1);
+		CHECK_EQ(t, rd(&st, NC_TXN_NONE, p, buf, sizeof(buf)),
+			 NC_ENOENT);
+		CHECK_EQ(t, rd(&other, NC_TXN_NONE, q, buf, sizeof(buf)),
+			 NC_ENOENT);
+		CHECK_EQ(t, S(st)->txn_end(st.ctx, txn, 1), NC_OK);
+		CHECK_EQ(t, rd(&other, NC_TXN_NONE, p, buf, sizeof(buf)), 1);
+		CHECK(t, !strcmp(buf, "1"));
+		CHECK_EQ(t, rd(&other, NC_TXN_NONE, q, buf, sizeof(buf)), 1);
+		CHECK(t, !strcmp(buf, "2"));
+	}
+	/* Abandoned: nothing happened. */
+	rc = S(st)->txn_start(st.ctx, &txn);
+	CHECK_EQ(t, rc, NC_OK);
+	if (rc == NC_OK) {
+		CHECK_EQ(t, S(st)->write(st.ctx, txn, AT(p, "txn/a"), "9"),
+			 NC_OK);
+		CHECK_EQ(t, S(st)->write(st.ctx, txn, AT(q, "txn/c"), "9"),
+			 NC_OK);
+		CHECK_EQ(t, S(st)->txn_end(st.ctx, txn, 0), NC_OK);
+		CHECK_EQ(t, rd(&other, NC_TXN_NONE, p, buf, sizeof(buf)), 1);
+		CHECK(t, !strcmp(buf, "1"));
+		CHECK_EQ(t, rd(&other, NC_TXN_NONE, q, buf, sizeof(buf)),
+			 NC_ENOENT);
+		/* An ended transaction is gone. */
+		CHECK(t, S(st)->txn_end(st.ctx, txn, 1) < 0);
+	}
+	CHECK_EQ(t, S(st)->txn_start(st.ctx, NULL), NC_EINVAL);
+	nc_xs_store_close(&other);
+	nc_xs_store_close(&st);
+}
+
+static void test_txn_conflict(struct tap *t)
+{
+	struct nc_store a, b;
+	nc_txn_t ta = NC_TXN_NONE, tb = NC_TXN_NONE;
+	char p[128], buf[64];
+	int ra, rb;
+
+	if (!open_store(t, &a))
+		return;
+	if (!open_store(t, &b)) {
+		nc_xs_store_close(&a);
+		return;
+	}
+	CHECK_EQ(t, S(a)->write(a.ctx, NC_TXN_NONE, AT(p, "conflict"), "0"),
+		 NC_OK);
+	ra = S(a)->txn_start(a.ctx, &ta);
+	rb = S(b)->txn_start(b.ctx, &tb);
+	CHECK_EQ(t, ra, NC_OK);
+	CHECK_EQ(t, rb, NC_OK);
+	if (ra == NC_OK && rb == NC_OK) {
+		CHECK_EQ(t, rd(&a, ta, p, buf, sizeof(buf)), 1);
+		CHECK_EQ(t, rd(&b, tb, p, buf, sizeof(buf)), 1);
+		CHECK_EQ(t, S(a)->write(a.ctx, ta, p, "a"), NC_OK);
+		CHECK_EQ(t, S(b)->write(b.ctx, tb, p, "b"), NC_OK);
+		CHECK_EQ(t, S(a)->txn_end(a.ctx, ta, 1), NC_OK);
+		CHECK_EQ(t, S(b)->txn_end(b.ctx, tb, 1), NC_EAGAIN);
+		CHECK_EQ(t, rd(&b, NC_TXN_NONE, p, buf, sizeof(buf)), 1);
+		CHECK(t, !strcmp(buf, "a"));
+		/* The loser starts over, and wins this time. */
+		rb = S(b)->txn_start(b.ctx, &tb);
+		CHECK_EQ(t, rb, NC_OK);
+		if (rb == NC_OK) {
+			CHECK_EQ(t, rd(&b, tb, p, buf, sizeof(buf)), 1);
+			CHECK_EQ(t, S(b)->write(b.ctx, tb, p, "b"), NC_OK);
+			CHECK_EQ(t, S(b)->txn_end(b.ctx, tb, 1), NC_OK);
+			CHECK_EQ(t, rd(&a, NC_TXN_NONE, p, buf, sizeof(buf)),
+				 1);
+			CHECK(t, !strcmp(buf, "b"));
+		}
+	} else {
+		if (ra == NC_OK)
+			S(a)->txn_end(a.ctx, ta, 0);
+		if (rb == NC_OK)
+			S(b)->txn_end(b.ctx, tb, 0);
+	}
+	nc_xs_store_close(&b);
+	nc_xs_store_close(&a);
+}
+
+static void test_watch(struct tap *t)
+{
+	char p[128], q[128], path[NC_STORE_MAX_PATH], token[64], buf[8];
+	struct nc_store w, x;
+	int fd, i;
+
+	if (!open_store(t, &w))
+		return;
+	if (!open_store(t, &x)) {
+		nc_xs_store_close(&w);
+		return;
+	}
+	fd = S(w)->fd(w.ctx);
+	CHECK(t, fd >= 0);
+	CHECK_EQ(t, S(x)->write(x.ctx, NC_TXN_NONE, AT(p, "w"), "0"), NC_OK);
+	CHECK_EQ(t, S(w)->watch(w.ctx, p, "tok1"), NC_OK);
+	CHECK_EQ(t, S(w)->fd(w.ctx), fd);      /* same fd once watching */
+
+	/* Registration fires once, at once: seen on the fd. */
+	CHECK(t, readable(fd, EVENT_WAIT_MS));
+	CHECK_EQ(t, S(w)->read_watch(w.ctx, path, sizeof(path), token,
+				     sizeof(token)), 1);
+	CHECK(t, !strcmp(path, p));
+	CHECK(t, !strcmp(token, "tok1"));
+	CHECK_EQ(t, S(w)->read_watch(w.ctx, path, sizeof(path), token,
+				     sizeof(token)), 0);
+	CHECK(t, !readable(fd, 0));
+
+	/* A write under the watched node fires; one elsewhere does not. */
+	CHECK_EQ(t, S(x)->write(x.ctx, NC_TXN_NONE, AT(q, "w/child"), "1"),
+		 NC_OK);
+	CHECK(t, readable(fd, EVENT_WAIT_MS));
+	CHECK_EQ(t, S(w)->read_watch(w.ctx, path, sizeof(path), token,
+				     sizeof(token)), 1);
+	CHECK(t, !strcmp(path, q));
+	CHECK(t, !strcmp(token, "tok1"));
+	CHECK_EQ(t, S(x)->write(x.ctx, NC_TXN_NONE, AT(q, "w-sibling"), "1"),
+		 NC_OK);
+	CHECK(t, !readable(fd, QUIET_WAIT_MS));
+	CHECK_EQ(t, drain(&w), 0);
+
+	/* Several queued: the fd stays readable until the last is taken.
+	 * A request of w's own returns after every event fired before it
+	 * has been queued (one stream, in order). */
+	for (i = 0; i < 3; i++) {
+		snprintf(buf, sizeof(buf), "n%d", i);
+		snprintf(q, sizeof(q), "%s/w/%s", fx.base, buf);
+		CHECK_EQ(t, S(x)->write(x.ctx, NC_TXN_NONE, q, "1"), NC_OK);
+	}
+	CHECK_EQ(t, rd(&w, NC_TXN_NONE, p, buf, sizeof(buf)), 1);
+	for (i = 0; i < 3; i++) {
+		CHECK(t, readable(fd, 0));
+		CHECK_EQ(t, S(w)->read_watch(w.ctx, path, sizeof(path), token,
+					     sizeof(token)), 1);
+		snprintf(buf, sizeof(buf), "n%d", i);
+		snprintf(q, sizeof(q), "%s/w/%s", fx.base, buf);
+		CHECK(t, !strcmp(path, q));
+	}
+	CHECK(t, !readable(fd, 0));
+
+	/* Unwatch: no more events. */
+	CHECK_EQ(t, S(w)->unwatch(w.ctx, p, "tok1"), NC_OK);
+	CHECK_EQ(t, drain(&w), 0);
+	CHECK_EQ(t, S(x)->write(x.ctx, NC_TXN_NONE, AT(q, "w/after"), "1"),
+		 NC_OK);
+	CHECK_EQ(t, rd(&w, NC_TXN_NONE, p, buf, sizeof(buf)), 1);
+	CHECK(t, !readable(fd, QUIET_WAIT_MS));
+	CHECK_EQ(t, S(w)->read_watch(w.ctx, path, sizeof(path), token,
+				     sizeof(token)), 0);
+	CHECK_EQ(t, S(w)->unwatch(w.ctx, p, "tok1"), NC_ENOENT);
+	CHECK_EQ(t, S(w)->watch(w.ctx, NULL, "t"), NC_EINVAL);
+	CHECK_EQ(t, S(w)->watch(w.ctx, p, NULL), NC_EINVAL);
+	nc_xs_store_close(&x);
+	nc_xs_store_close(&w);
+}
+
+/* read_watch never blocks: before any watch (libxenstore has no reader
+ * thread yet) and with watches but nothing queued. */
+static void test_read_watch_nonblocking(struct tap *t)
+{
+	char p[128], path[NC_STORE_MAX_PATH], token[64];
+	struct nc_store st;
+	long t0;
+
+	if (!open_store(t, &st))
+		return;
+	t0 = now_ms();
+	CHECK_EQ(t, S(st)->read_watch(st.ctx, path, sizeof(path), token,
+				      sizeof(token)), 0);
+	CHECK(t, now_ms() - t0 < PROMPT_MS);
+	CHECK(t, !readable(S(st)->fd(st.ctx), 0));
+
+	CHECK_EQ(t, S(st)->watch(st.ctx, AT(p, "nb"), "nb"), NC_OK);
+	CHECK(t, readable(S(st)->fd(st.ctx), EVENT_WAIT_MS));
+	CHECK_EQ(t, drain(&st), 1);
+	t0 = now_ms();
+	CHECK_EQ(t, S(st)->read_watch(st.ctx, path, sizeof(path), token,
+				      sizeof(token)), 0);
+	CHECK_EQ(t, S(st)->read_watch(st.ctx, path, sizeof(path), token,
+				      sizeof(token)), 0);
+	CHECK(t, now_ms() - t0 < PROMPT_MS);
+	nc_xs_store_close(&st);
+}
+
+/* An event that does not fit is consumed and reported NC_ENOSPC. */
+static void test_read_watch_small(struct tap *t)
+{
+	char p[128], path[NC_STORE_MAX_PATH], token[64];
+	struct nc_store st;
+	int fd;
+
+	if (!open_store(t, &st))
+		return;
+	fd = S(st)->fd(st.ctx);
+	CHECK_EQ(t, S(st)->watch(st.ctx, AT(p, "small-watch"), "a-long-token"),
+		 NC_OK);
+	CHECK(t, readable(fd, EVENT_WAIT_MS));
+	CHECK_EQ(t, S(st)->read_watch(st.ctx, path, 4, token, sizeof(token)),
+		 NC_ENOSPC);
+	CHECK(t, !readable(fd, 0));
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, p, "1"), NC_OK);
+	CHECK(t, readable(fd, EVENT_WAIT_MS));
+	CHECK_EQ(t, S(st)->read_watch(st.ctx, path, sizeof(path), token, 12),
+		 NC_ENOSPC);                      /* 12 bytes + NUL */
+	CHECK_EQ(t, S(st)->write(st.ctx, NC_TXN_NONE, p, "2"), NC_OK);
+	CHECK(t, readable(fd, EVENT_WAIT_MS));
+	CHECK_EQ(t, S(st)->read_watch(st.ctx, path, sizeof(path), token, 13),
+		 1);
+	CHECK(t, !strcmp(token, "a-long-token"));
+	CHECK_EQ(t, drain(&st), 0);
+	nc_xs_store_close(&st);
+}
+
+/* The daemon goes away: requests and read_watch fail, none hangs.  Only
+ * run against the daemon this test started. */
+static void test_daemon_gone(struct tap *t)
+{
+	char p[128], buf[16], path[NC_STORE_MAX_PATH], token[64];
+	struct nc_store watching, plain;
+	int status, ok_w, ok_p, rc;
+	long end;
+
+	ok_w = open_store(t, &watching);
+	ok_p = open_store(t, &plain);
+	if (!ok_w || !ok_p)
+		goto out;
+	CHECK_EQ(t, S(watching)->watch(watching.ctx, AT(p, "gone"), "g"),
+		 NC_OK);
+	CHECK(t, readable(S(watching)->fd(watching.ctx), EVENT_WAIT_MS));
+	CHECK_EQ(t, drain(&watching), 1);
+	kill(fx.child, SIGTERM);
+	CHECK(t, reap(fx.child, &status, 5000));
+	fx.child = 0;
+	/* libxenstore's reader thread notices EOF and closes the socket; it
+	 * does not kick the fd.  Until it has, read_watch answers 0 (a
+	 * request could fail NC_EINVAL); from then on every call fails. */
+	end = now_ms() + EVENT_WAIT_MS;
+	do {
+		rc = S(watching)->read_watch(watching.ctx, path, sizeof(path),
+					     token, sizeof(token));
+		if (rc == 0)
+			sleep_ms(10);
+	} while (rc == 0 && now_ms() < end);
+	CHECK_EQ(t, rc, NC_EIO);
+	CHECK(t, !readable(S(watching)->fd(watching.ctx), 0));
+	CHECK_EQ(t, rd(&watching, NC_TXN_NONE, p, buf, sizeof(buf)), NC_EIO);
+	CHECK_EQ(t, rd(&plain, NC_TXN_NONE, p, buf, sizeof(buf)), NC_EIO);
+	CHECK_EQ(t, S(plain)->write(plain.ctx, NC_TXN_NONE, p, "x"), NC_EIO);
+	CHECK_EQ(t, S(plain)->read_watch(plain.ctx, path, sizeof(path),
+					 token, sizeof(token)), NC_EIO);
+out:
+	if (ok_w)
+		nc_xs_store_close(&watching);
+	if (ok_p)
+		nc_xs_store_close(&plain);
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void cleanup_base(void)
+{
+	struct nc_store st;
+
+	if (!fx.sock || nc_xs_store_open(fx.sock, &st) != NC_OK)
+		return;
+	if (S(st)->rm(st.ctx, NC_TXN_NONE, fx.base) != NC_OK)
+		tap_diag("could not remove %s", fx.base);
+	nc_xs_store_close(&st);
+}
+
+int main(int argc, char **argv)
+{
+	struct tap t;
+	const char *env = getenv("NC_TEST_XS_SOCKET");
+
+	tap_init(&t);
+	alarm(WATCHDOG_SECONDS);
+	snprintf(fx.base, sizeof(fx.base), "/nc-xs-test-%ld", (long)getpid());
+	if (argc > 1 && argv[1][0])
+		fx.sock = argv[1];
+	else if (env && env[0])
+		fx.sock = env;
+	else
+		start_daemon();
+	if (fx.sock)
+		tap_diag("store server: %s%s", fx.sock,
+			 fx.child ? " (started by the test)" : "");
+
+	tap_run(&t, "open: bad paths, no fallback, environment restored",
+		test_open);
+	tap_run(&t, "write/read roundtrip", test_write_read);
+	tap_run(&t, "read of an absent node: NC_ENOENT", test_read_absent);
+	tap_run(&t, "read into a small buffer: NC_ENOSPC", test_small_buffer);
+	tap_run(&t, "directory lists the children", test_directory);
+	tap_run(&t, "rm is recursive; rm of an absent node is NC_OK",
+		test_rm);
+	tap_run(&t, "mkdir", test_mkdir);
+	tap_run(&t, "permissions: set/get roundtrip", test_perms);
+	tap_run(&t, "transaction: commit and abort", test_txn_commit);
+	tap_run(&t, "transaction conflict: NC_EAGAIN", test_txn_conflict);
+	tap_run(&t, "watch: fd, events, unwatch", test_watch);
+	tap_run(&t, "read_watch with nothing pending returns 0 at once",
+		test_read_watch_nonblocking);
+	tap_run(&t, "read_watch into small buffers: NC_ENOSPC, consumed",
+		test_read_watch_small);
+	cleanup_base();
+	if (fx.child)
+		tap_run(&t, "daemon gone: calls fail with NC_EIO, no hang",
+			test_daemon_gone);
+	stop_daemon();
+	return tap_done(&t);
 }

@@ -9,6 +9,8 @@
 static const struct nc_command commands[] = {
 	{ "sim", "the simulator daemon: Xen's store, grants and events on Linux",
 	  cmd_sim },
+	{ "vif", "add, remove or list a vif's xenstore entries (toolstack)",
+	  cmd_vif },
 	{ "demo", "a frontend and a backend in one process, exchanging frames",
 	  cmd_demo },
 	{ "bench", "frames per second through netfront and netback",

@@ -39,9 +39,10 @@
  *     already queued is still delivered (as with the in-process store);
  *     the handlers are expected to be idempotent;
  *   - a lost connection (daemon stopped, xenstored restarted) does NOT make
- *     fd() readable.  Every later request fails with NC_EIO, read_watch()
- *     too; the store must then be closed and reopened, and its watches and
- *     transactions are gone;
+ *     fd() readable.  Once libxenstore has seen it, every request fails
+ *     with NC_EIO, read_watch() too (a request racing with the loss may
+ *     instead fail NC_EINVAL); the store must then be closed and
+ *     reopened, and its watches and transactions are gone;
  *   - each request briefly sets SIGPIPE to SIG_IGN process-wide (and
  *     restores it): a program that installs its own SIGPIPE handler from
  *     another thread at the same time may lose it; ignoring SIGPIPE for

@@ -37,7 +37,7 @@ check: deps
 
 demo: deps
 	$(MAKE) build
-	./$(BUILD)/netchannel demo
+	NC=./$(BUILD)/netchannel bash scripts/demo.sh
 
 bench: deps
 	$(MAKE) build

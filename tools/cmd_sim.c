@@ -1,15 +1,17 @@
 /*
  * cmd_sim.c - `netchannel sim`: the simulator daemon that plays the
- * hypervisor for netchannel processes on one Linux machine.  Today it
- * serves the store: a xenstored on one unix socket per domain
- * (src/sim/xs_server.h).
+ * hypervisor for netchannel processes on one Linux machine.  It serves
+ * the store, a xenstored on one unix socket per domain
+ * (src/sim/xs_server.h), and grants and event channels on one platform
+ * socket per domain (src/sim/plat_server.h).
  *
  * The loop: one epoll set and a small table of fd handlers.  A service
  * registers the fds it wants watched with loop_add(fd, fn, arg); the loop
  * calls fn(arg, events) when one is ready.  The store server contributes a
- * single fd (its own epoll set, nested); the grant and event-channel
- * services are meant to join the same way: create them in sim_start(),
- * loop_add() their fds, free them in sim_stop().
+ * single fd (its own epoll set, nested); so does the platform server
+ * (grants and event channels).  The platform server tells us when a
+ * domain's first process joins and its last one leaves: the store then
+ * introduces or releases the domain (its nodes go, @releaseDomain fires).
  *
  * Signals: SIGTERM and SIGINT are blocked from the start and read from a
  * signalfd, so stopping is an ordinary loop event and no global state is
@@ -28,10 +30,12 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
 #include "netchannel.h"
+#include "sim/plat_server.h"
 #include "sim/xs_server.h"
 #include "store/store.h"
 
@@ -81,6 +85,7 @@ struct sim {
 	struct sim_loop loop;
 	struct ncs_store *store;
 	struct ncsim_xs *xs;
+	struct ncsim_plat *plat;        /* grants and event channels */
 	int sigfd;
 	int ready_fd;                   /* --daemon: tells the parent we run */
 	sigset_t old_mask;
@@ -187,6 +192,18 @@ static void on_store(void *arg, uint32_t events)
 	}
 }
 
+static void on_platform(void *arg, uint32_t events)
+{
+	struct sim *sim = arg;
+	int rc = ncsim_plat_dispatch(sim->plat);
+
+	(void)events;
+	if (rc < 0) {
+		sim_logf(sim, LOG_ERR, "platform: %s", strerror(-rc));
+		sim->loop.failed = sim->loop.stop = 1;
+	}
+}
+
 static void on_signal(void *arg, uint32_t events)
 {
 	struct sim *sim = arg;
@@ -254,8 +271,8 @@ static void remove_dirs(const struct sim *sim)
 	for (id = 0; id < sim->opts.domains; id++) {
 		if (domain_dir(sim, id, path, sizeof(path)) == 0)
 			rmdir(path);
-		if (id && !path_fmt(path, sizeof(path), "%s/domain/%u",
-				    sim->run_dir, id))
+		if (!path_fmt(path, sizeof(path), "%s/domain/%u",
+			      sim->run_dir, id))
 			rmdir(path);
 	}
 	if (!path_fmt(path, sizeof(path), "%s/domain", sim->run_dir))
@@ -318,11 +335,8 @@ static int listen_domain(struct sim *sim, unsigned id)
 	return rc;
 }
 
-static int store_start(struct sim *sim)
+static int store_new(struct sim *sim)
 {
-	unsigned id;
-	int rc;
-
 	sim->store = ncs_store_new(NULL);
 	sim->xs = sim->store ? ncsim_xs_new(sim->store) : NULL;
 	if (!sim->xs) {
@@ -330,8 +344,16 @@ static int store_start(struct sim *sim)
 		return -ENOMEM;
 	}
 	ncsim_xs_set_log(sim->xs, log_line, &sim->log);
-	/* Domain 0's socket last: once it exists, every socket does, so a
-	 * script may wait for that one alone. */
+	return 0;
+}
+
+static int store_start(struct sim *sim)
+{
+	unsigned id;
+	int rc;
+
+	/* Domain 0's socket last: once it exists, every socket does (the
+	 * platform sockets too), so a script may wait for that one alone. */
 	for (id = 1; id < sim->opts.domains; id++) {
 		rc = listen_domain(sim, id);
 		if (rc)
@@ -341,6 +363,83 @@ static int store_start(struct sim *sim)
 	if (rc)
 		return rc;
 	return loop_add(&sim->loop, ncsim_xs_fd(sim->xs), on_store, sim);
+}
+
+/* -------------------------------------------------- grants and events */
+
+static void domain_joined(void *arg, nc_domid_t domid)
+{
+	struct sim *sim = arg;
+
+	/* A domain that was released comes back with its first process;
+	 * domain 0 is never introduced nor released. */
+	if (domid)
+		ncsim_xs_introduce_domain(sim->xs, domid);
+}
+
+static void domain_left(void *arg, nc_domid_t domid)
+{
+	struct sim *sim = arg;
+
+	if (!domid)
+		return;
+	sim_logf(sim, LOG_INFO, "domain %u: last process gone, releasing",
+		 (unsigned)domid);
+	ncsim_xs_release_domain(sim->xs, domid);
+}
+
+/* Each share and port costs the daemon an fd: take all the kernel
+ * allows us (the platform server divides them between domains). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int plat_listen_domain(struct sim *sim, unsigned id)
+{
+	char dir[PATH_MAX], sock[PATH_MAX];
+	int rc = path_fmt(dir, sizeof(dir), "%s/domain/%u", sim->run_dir, id);
+
+	if (!rc)
+		rc = path_fmt(sock, sizeof(sock), "%s/platform.sock", dir);
+	if (!rc)
+		rc = mkdir_p(dir, 0755);
+	if (!rc)
+		rc = ncsim_plat_listen(sim->plat, sock, (nc_domid_t)id);
+	if (rc == -EADDRINUSE)
+		sim_logf(sim, LOG_ERR, "%s: another daemon is serving it",
+			 sock);
+	else if (rc)
+		sim_logf(sim, LOG_ERR, "%s: %s", sock, strerror(-rc));
+	return rc;
+}
+
+static int plat_start(struct sim *sim)
+{
+	struct ncsim_plat_hooks hooks = { domain_joined, domain_left, sim };
+	unsigned id;
+	int rc;
+
+	raise_fd_limit();
+	sim->plat = ncsim_plat_new(sim->opts.domains);
+	if (!sim->plat) {
+		sim_logf(sim, LOG_ERR, "platform: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	ncsim_plat_set_log(sim->plat, log_line, &sim->log);
+	ncsim_plat_set_hooks(sim->plat, &hooks);
+	for (id = 0; id < sim->opts.domains; id++) {
+		rc = plat_listen_domain(sim, id);
+		if (rc)
+			return rc;
+	}
+	return loop_add(&sim->loop, ncsim_plat_fd(sim->plat), on_platform,
+			sim);
 }
 
 /* ------------------------------------------------------ start and stop */
@@ -412,12 +511,18 @@ static int sim_start(struct sim *sim)
 	if (!rc)
 		rc = paths_start(sim);
 	if (!rc)
+		rc = store_new(sim);
+	if (!rc)
+		rc = plat_start(sim);
+	if (!rc)
 		rc = store_start(sim);
 	return rc;
 }
 
 static void sim_stop(struct sim *sim)
 {
+	ncsim_plat_free(sim->plat);     /* removes its sockets; no hooks */
+	sim->plat = NULL;
 	ncsim_xs_free(sim->xs);         /* removes the sockets */
 	sim->xs = NULL;
 	ncs_store_free(sim->store);
@@ -503,8 +608,10 @@ static void sim_ready(struct sim *sim)
 		sim->ready_fd = -1;
 	}
 	sim_logf(sim, LOG_INFO, "serving domains 0..%u: store at "
-		 "%s/xenstored/socket and %s/domain/<id>/xenstored/socket",
-		 sim->opts.domains - 1, sim->run_dir, sim->run_dir);
+		 "%s/xenstored/socket and %s/domain/<id>/xenstored/socket, "
+		 "grants and events at %s/domain/<id>/platform.sock",
+		 sim->opts.domains - 1, sim->run_dir, sim->run_dir,
+		 sim->run_dir);
 }
 
 /* -------------------------------------------------------------- options */
@@ -516,8 +623,9 @@ static void usage(FILE *f)
 "                      [--pidfile FILE] [--verbose] [--help]\n"
 "\n"
 "Play the hypervisor for netchannel processes on this machine.  Serves\n"
-"xenstore (Xen's wire protocol) on one unix socket per domain; a client\n"
-"is of the domain whose socket it connects to.  Domain 0 is privileged.\n"
+"xenstore (Xen's wire protocol), grant tables and event channels on unix\n"
+"sockets, a set per domain; a client is of the domain whose socket it\n"
+"connects to.  Domain 0 is privileged.\n"
 "\n"
 "  --run-dir DIR   where the sockets go (default " SIM_DEFAULT_RUN_DIR ")\n"
 "  --domains N     serve domains 0..N-1 (default %u, at most %u)\n"
@@ -529,7 +637,11 @@ static void usage(FILE *f)
 "Sockets:\n"
 "  DIR/xenstored/socket               domain 0 (Xen's own layout)\n"
 "  DIR/domain/<id>/xenstored/socket   domain <id>, for 1 <= id < N\n"
+"  DIR/domain/<id>/platform.sock      grants and event channels of domain\n"
+"                                     <id>, for 0 <= id < N (see sim.h)\n"
 "DIR/xenstored/socket is made last: once it exists, all of them do.\n"
+"When the last platform client of a domain other than 0 exits, the domain\n"
+"is released: its store nodes go and @releaseDomain fires.\n"
 "\n"
 "libxenstore and xenstore-utils find them through XENSTORED_PATH:\n"
 "  XENSTORED_PATH=DIR/xenstored/socket xenstore-ls /\n"

@@ -15,6 +15,7 @@
 
 struct vif_args {
 	const char *run_dir;
+	const char *bridge;
 	struct nc_vif_spec spec;
 	int have_fe, have_mac;
 };
@@ -24,7 +25,8 @@ static void vif_usage(FILE *f)
 	fprintf(f,
 "usage: netchannel vif add --frontend DOMID [--backend DOMID] [--handle N]\n"
 "                          [--mac MAC] [--mtu N] [--untrusted]\n"
-"                          [--rate BYTES,USEC] [--run-dir DIR]\n"
+"                          [--rate BYTES,USEC] [--bridge tap[:NAME]|switch|none]\n"
+"                          [--run-dir DIR]\n"
 "       netchannel vif del --frontend DOMID [--backend DOMID] [--handle N]\n"
 "                          [--run-dir DIR]\n"
 "       netchannel vif list [--run-dir DIR]\n"
@@ -33,6 +35,7 @@ static void vif_usage(FILE *f)
 "/local/domain/FE/device/vif/N (owned by FE, readable by the backend) and\n"
 "the backend's /local/domain/BE/backend/vif/FE/N (owned by BE, readable by\n"
 "FE).  Defaults: backend 0, handle 0, MAC 00:16:3e:00:FE:N, MTU 1500.\n"
+"--bridge is written to the backend directory for `netchannel back`.\n"
 "The store is the simulator's under DIR (default %s) or, on Xen\n"
 "without --run-dir, the real xenstored.\n", NC_DEFAULT_RUN_DIR);
 }
@@ -59,6 +62,7 @@ static int parse_args(int argc, char **argv, struct vif_args *a)
 		{ "mtu", required_argument, NULL, 'u' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "untrusted", no_argument, NULL, 't' },
+		{ "bridge", required_argument, NULL, 'B' },
 		{ "run-dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -80,6 +84,7 @@ static int parse_args(int argc, char **argv, struct vif_args *a)
 		case 'u': a->spec.mtu = (unsigned)atoi(optarg); break;
 		case 'r': a->spec.rate = optarg; break;
 		case 't': a->spec.untrusted = 1; break;
+		case 'B': a->bridge = optarg; break;
 		case 'd': a->run_dir = optarg; break;
 		case 'h': vif_usage(stdout); exit(0);
 		default: return -1;
@@ -113,6 +118,18 @@ static int vif_add(struct nc_store *st, struct vif_args *a)
 	}
 	nc_vif_paths(a->spec.fe_domid, a->spec.be_domid, a->spec.handle, fe,
 		     be);
+	if (a->bridge) {
+		char key[96];
+
+		/* read by `netchannel back`: "tap[:NAME]", "switch", "none" */
+		snprintf(key, sizeof(key), "%s/bridge", be);
+		rc = st->ops->write(st->ctx, NC_TXN_NONE, key, a->bridge);
+		if (rc) {
+			fprintf(stderr, "vif add: bridge: %s\n",
+				nc_strerror(rc));
+			return 1;
+		}
+	}
 	printf("vif %u/%u: frontend %s, backend %s\n",
 	       (unsigned)a->spec.fe_domid, a->spec.handle, fe, be);
 	return 0;

@@ -11,6 +11,11 @@ static const struct nc_command commands[] = {
 	  cmd_sim },
 	{ "vif", "add, remove or list a vif's xenstore entries (toolstack)",
 	  cmd_vif },
+	{ "back", "the backend daemon: serves vifs, bridges them to TAP, "
+	  "switch or pcap", cmd_back },
+	{ "guest", "a demo guest (netfront + lwIP): ARP, ping, UDP echo, HTTP",
+	  cmd_guest },
+	{ "stat", "every vif's counters, like ip -s link", cmd_stat },
 	{ "demo", "a frontend and a backend in one process, exchanging frames",
 	  cmd_demo },
 	{ "bench", "frames per second through netfront and netback",

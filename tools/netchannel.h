@@ -16,6 +16,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_back(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_guest(int argc, char **argv);
 int cmd_vif(int argc, char **argv);
 
 #endif

@@ -175,6 +175,7 @@ int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
 static int tx_answer(struct nc_front *f, const netif_tx_response_t *rsp)
 {
 	struct nc_front_txframe *fr;
+	uint16_t first_id;
 
 	if (rsp->status == NETIF_RSP_NULL)
 		return NC_OK;             /* an extra-info slot's answer */
@@ -183,8 +184,16 @@ static int tx_answer(struct nc_front *f, const netif_tx_response_t *rsp)
 		return NC_EPROTO;
 	}
 	f->slot_busy[rsp->id] = 0;
-	f->free_ids[f->nfree_ids++] = rsp->id;
-	fr = &f->frames[f->slot_frame[rsp->id]];
+	first_id = f->slot_frame[rsp->id];
+	/* Fix (found by fuzz/fuzz_front_rsp): the frame's record lives at
+	 * frames[first id], so that id returns to the free list only with
+	 * the frame.  Freed as soon as the first slot was answered, a new
+	 * frame could take it while this one still owed responses: its
+	 * record was overwritten, its blocks never returned, and the new
+	 * frame's blocks were returned early. */
+	if (rsp->id != first_id)
+		f->free_ids[f->nfree_ids++] = rsp->id;
+	fr = &f->frames[first_id];
 	if (rsp->status != NETIF_RSP_OKAY && fr->status == NETIF_RSP_OKAY)
 		fr->status = rsp->status;
 	if (--fr->slots_left)
@@ -192,6 +201,7 @@ static int tx_answer(struct nc_front *f, const netif_tx_response_t *rsp)
 	/* Every slot answered: the backend is done with the blocks. */
 	nc_pool_complete(&f->pool, fr->view.first, fr->view.nblocks);
 	fr->in_use = 0;
+	f->free_ids[f->nfree_ids++] = first_id;
 	if (fr->status == NETIF_RSP_OKAY) {
 		f->stats.tx.packets++;
 		f->stats.tx.bytes += fr->len;

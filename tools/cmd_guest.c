@@ -1,0 +1,531 @@
+/*
+ * cmd_guest.c - `netchannel guest`: a demo guest on the simulator.  It
+ * joins a domain, brings up netfront on device/vif/<N>, and runs lwIP on
+ * it (src/guest/): ARP, ICMP echo, IPv6 neighbour discovery and ICMPv6
+ * echo, UDP echo on a port, and an HTTP server.  Every transmitted frame
+ * is written in place into the frontend's transmit pool.
+ *
+ * Threads and locking: lwIP runs its own tcpip thread (timers, TCP
+ * retransmissions), which may transmit at any time; it holds lwIP's core
+ * lock whenever it does.  This thread waits on the platform's fds without
+ * the lock, then takes the core lock for each round of frontend work
+ * (nc_lwip_netif_poll: the handshake, TX completions, received frames
+ * straight into ethernet_input) and for every other frontend or lwIP
+ * call.  So the frontend is only ever used under the core lock, by
+ * whichever thread holds it.
+ *
+ * Signals: SIGTERM and SIGINT are blocked before lwIP's thread starts (so
+ * it inherits the mask) and read from a signalfd in the loop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+
+#include "netchannel.h"
+#include "guest/lwip_netif.h"
+#include "guest/services.h"
+#include "lwip/tcpip.h"
+#include "netchannel/front.h"
+#include "netchannel/sim.h"
+
+#ifndef NC_DEFAULT_RUN_DIR
+#define NC_DEFAULT_RUN_DIR "/run/netchannel"
+#endif
+
+#define GUEST_CLOSE_MS 2000
+#define GUEST_IDLE_MS 1000        /* wake-up when nothing happens */
+#define GUEST_BACKLOG_MS 10       /* ... while frames wait in the queue */
+
+
+struct guest_opts {
+	const char *run_dir;
+	long domid;                   /* -1 until given */
+	unsigned vif;
+	const char *ip4_text, *ip6_text;
+	struct nc_guest_addrs addrs;
+	uint16_t udp_port, http_port; /* 0: off */
+	int poison, untrusted;
+};
+
+struct guest {
+	struct guest_opts o;
+	struct nc_sim_handle *sim;
+	struct nc_platform plat;
+	struct nc_front *front;
+	struct nc_lwip_netif nif;
+	struct nc_guest_services svc;
+	char path[32];                /* device/vif/<N> */
+	char name[160];               /* who we are, for the page */
+	int sigfd;
+	int front_up;                 /* nc_front_init succeeded */
+	int was_up;                   /* the link, as last reported */
+};
+
+/* ------------------------------------------------------------- options */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: netchannel guest [--run-dir DIR] --domid N [--vif N]\n"
+"                        --ip A.B.C.D/NN [--gw A.B.C.D] [--ip6 ADDR/64]\n"
+"                        [--udp-echo PORT] [--http-port PORT]\n"
+"                        [--poison] [--untrusted] [--help]\n"
+"\n"
+"A demo guest: joins domain N of the simulator, brings up netfront on\n"
+"device/vif/N and runs lwIP on it.  It answers ARP and ICMP echo, IPv6\n"
+"neighbour discovery and ICMPv6 echo (on its link-local address, from\n"
+"its MAC, and on --ip6), echoes UDP, and serves HTTP: \"/\" names the\n"
+"guest, \"/big\" is 1048576 bytes where byte i = (i * 7 + i / 4096) & 255.\n"
+"\n"
+"  --run-dir DIR     the simulator's directory (default "
+	NC_DEFAULT_RUN_DIR ")\n"
+"  --domid N         the guest's domain id (required)\n"
+"  --vif N           the vif number (default 0)\n"
+"  --ip A.B.C.D/NN   IPv4 address and prefix length (required)\n"
+"  --gw A.B.C.D      IPv4 default gateway\n"
+"  --ip6 ADDR/64     a static IPv6 address besides the link-local one\n"
+"  --udp-echo PORT   UDP echo port (default 7; 0: off)\n"
+"  --http-port PORT  HTTP port (default 80; 0: off)\n"
+"  --poison          pool poison mode: freed transmit blocks are filled\n"
+"                    with a pattern, so a stale byte on the wire shows\n"
+"  --untrusted       treat the backend as untrusted: each frame in pages\n"
+"                    of its own\n"
+"  --help            this text\n"
+"\n"
+"Prints a line when the vif connects, and its counters when SIGTERM or\n"
+"SIGINT stops it (after closing the vif cleanly, at most 2 s).\n");
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s[0] || s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v;
+
+	if (parse_ulong(s, 65535, &v))
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int parse_gateway(const char *s, ip4_addr_t *gw)
+{
+	ip4_addr_t mask;
+
+	return strchr(s, '/') ? -1 : nc_guest_parse_ip4_prefix(s, gw, &mask);
+}
+
+static int bad_value(const char *opt, const char *value)
+{
+	fprintf(stderr, "netchannel guest: bad %s '%s'\n", opt, value);
+	return 2;
+}
+
+/* One option; 0, or 2 after a message. */
+static int take_opt(struct guest_opts *o, int c, const char *arg)
+{
+	unsigned long v;
+
+	switch (c) {
+	case 'r': o->run_dir = arg; return 0;
+	case 'P': o->poison = 1; return 0;
+	case 'U': o->untrusted = 1; return 0;
+	case 'd':
+		if (parse_ulong(arg, 0x7FEF - 1, &v))
+			return bad_value("--domid", arg);
+		o->domid = (long)v;
+		return 0;
+	case 'v':
+		if (parse_ulong(arg, 65535, &v))
+			return bad_value("--vif", arg);
+		o->vif = (unsigned)v;
+		return 0;
+	case 'i':
+		o->ip4_text = arg;
+		return nc_guest_parse_ip4_prefix(arg, &o->addrs.ip4,
+						 &o->addrs.mask4) ?
+		       bad_value("--ip", arg) : 0;
+	case 'g':
+		return parse_gateway(arg, &o->addrs.gw4) ?
+		       bad_value("--gw", arg) : 0;
+	case '6':
+		o->ip6_text = arg;
+		o->addrs.have_ip6 = 1;
+		return nc_guest_parse_ip6_prefix(arg, &o->addrs.ip6) ?
+		       bad_value("--ip6 (ADDR/64)", arg) : 0;
+	case 'u':
+		return parse_port(arg, &o->udp_port) ?
+		       bad_value("--udp-echo", arg) : 0;
+	case 'h':
+		return parse_port(arg, &o->http_port) ?
+		       bad_value("--http-port", arg) : 0;
+	default:
+		usage(stderr);
+		return 2;
+	}
+}
+
+/* 0: run; 1: --help was printed; 2: bad usage (reported). */
+static int parse_opts(int argc, char **argv, struct guest_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "run-dir", required_argument, NULL, 'r' },
+		{ "domid", required_argument, NULL, 'd' },
+		{ "vif", required_argument, NULL, 'v' },
+		{ "ip", required_argument, NULL, 'i' },
+		{ "gw", required_argument, NULL, 'g' },
+		{ "ip6", required_argument, NULL, '6' },
+		{ "udp-echo", required_argument, NULL, 'u' },
+		{ "http-port", required_argument, NULL, 'h' },
+		{ "poison", no_argument, NULL, 'P' },
+		{ "untrusted", no_argument, NULL, 'U' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->run_dir = NC_DEFAULT_RUN_DIR;
+	o->domid = -1;
+	o->udp_port = 7;
+	o->http_port = 80;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		int rc;
+
+		if (c == 'H') {
+			usage(stdout);
+			return 1;
+		}
+		rc = take_opt(o, c, optarg);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "netchannel guest: unexpected '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+	if (o->domid < 0 || !o->ip4_text) {
+		fprintf(stderr, "netchannel guest: --domid and --ip are "
+			"required (--help)\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- helpers */
+
+static void log_frontend(void *arg, const char *what, long value)
+{
+	(void)arg;
+	fprintf(stderr, "netchannel guest: frontend: %s (%ld)\n", what, value);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Block SIGTERM and SIGINT (before lwIP's thread exists, so it inherits
+ * the mask) and read them from a signalfd. */
+static int signals_watch(struct guest *g)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	g->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return g->sigfd < 0 ? -1 : 0;
+}
+
+/* Wait for the platform's fds or a signal: 1 when a signal came. */
+static int wait_fds(struct guest *g, int timeout_ms)
+{
+	struct pollfd fds[3];
+	struct signalfd_siginfo si;
+	nfds_t n = 0;
+	int fd;
+
+	fds[n].fd = g->sigfd;
+	fds[n++].events = POLLIN;
+	fd = g->plat.events.ops->fd(g->plat.events.ctx);
+	if (fd >= 0) {
+		fds[n].fd = fd;
+		fds[n++].events = POLLIN;
+	}
+	fd = g->plat.store.ops->fd(g->plat.store.ctx);
+	if (fd >= 0) {
+		fds[n].fd = fd;
+		fds[n++].events = POLLIN;
+	}
+	if (n == 1 && timeout_ms > GUEST_BACKLOG_MS)
+		timeout_ms = GUEST_BACKLOG_MS;   /* no fds: poll for work */
+	if (poll(fds, n, timeout_ms) <= 0 || !(fds[0].revents & POLLIN))
+		return 0;
+	return read(g->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si);
+}
+
+/* ---------------------------------------------------------- reporting */
+
+static void format_mac(const uint8_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+		 m[3], m[4], m[5]);
+}
+
+static const char *format_ip6(const ip6_addr_t *a, char *buf, size_t len)
+{
+	return inet_ntop(AF_INET6, a->addr, buf, (socklen_t)len) ? buf : "?";
+}
+
+/* Core lock held. */
+static void report_link(struct guest *g)
+{
+	char mac[18], ll[INET6_ADDRSTRLEN];
+
+	if (g->nif.link_up == g->was_up)
+		return;
+	g->was_up = g->nif.link_up;
+	if (!g->was_up) {
+		printf("netchannel guest: domain %ld %s disconnected "
+		       "(frontend state %d)\n", g->o.domid, g->path,
+		       (int)nc_front_state(g->front));
+		return;
+	}
+	format_mac(g->front->mac, mac, sizeof(mac));
+	printf("netchannel guest: domain %ld %s connected: mac %s mtu %u "
+	       "ipv4 %s ipv6 %s%s%s udp-echo %u http %u%s\n", g->o.domid,
+	       g->path, mac, (unsigned)g->nif.netif.mtu, g->o.ip4_text,
+	       format_ip6(netif_ip6_addr(&g->nif.netif, 0), ll, sizeof(ll)),
+	       g->o.ip6_text ? " " : "", g->o.ip6_text ? g->o.ip6_text : "",
+	       (unsigned)g->o.udp_port, (unsigned)g->o.http_port,
+	       g->o.poison ? " (poison mode)" : "");
+}
+
+static void print_dir(const char *what, const struct nc_dir_stats *d)
+{
+	unsigned r;
+
+	printf("  %s: %llu packets %llu bytes %llu errors %llu dropped", what,
+	       (unsigned long long)d->packets, (unsigned long long)d->bytes,
+	       (unsigned long long)d->errors, (unsigned long long)d->dropped);
+	for (r = 1; r < NC_R_MAX; r++)
+		if (d->reason[r])
+			printf(" %s=%llu", nc_reason_name((enum nc_reason)r),
+			       (unsigned long long)d->reason[r]);
+	printf("\n");
+}
+
+/* Core lock held. */
+static void print_counters(struct guest *g)
+{
+	const struct nc_vif_stats *s = nc_front_stats(g->front);
+	const struct nc_lwip_counters *c = &g->nif.counters;
+	const struct nc_guest_services_counters *v = &g->svc.counters;
+
+	printf("netchannel guest: domain %ld %s counters:\n", g->o.domid,
+	       g->path);
+	print_dir("RX", &s->rx);
+	print_dir("TX", &s->tx);
+	printf("  events in %llu out %llu, connects %llu, quarantined pages "
+	       "%u, pool poison violations %llu\n",
+	       (unsigned long long)s->events_in,
+	       (unsigned long long)s->events_out,
+	       (unsigned long long)s->connects, g->front->quarantined_pages,
+	       (unsigned long long)g->front->pool.stats.poison_violations);
+	printf("  netif: rx %llu frames %llu bytes, %llu filtered, %llu "
+	       "checksums completed, %llu dropped; tx %llu frames %llu bytes,"
+	       " %llu deferred, %llu dropped\n",
+	       (unsigned long long)c->rx_frames, (unsigned long long)c->rx_bytes,
+	       (unsigned long long)c->rx_filtered,
+	       (unsigned long long)c->rx_csum_completed,
+	       (unsigned long long)c->rx_dropped,
+	       (unsigned long long)c->tx_frames, (unsigned long long)c->tx_bytes,
+	       (unsigned long long)c->tx_deferred,
+	       (unsigned long long)c->tx_dropped);
+	printf("  services: udp echoed %llu (errors %llu); http %llu "
+	       "connections, %llu requests, %llu completed, %llu bad, %llu "
+	       "aborted, %llu refused, %llu body bytes\n",
+	       (unsigned long long)v->udp_echoed,
+	       (unsigned long long)v->udp_errors,
+	       (unsigned long long)v->http_conns,
+	       (unsigned long long)v->http_requests,
+	       (unsigned long long)v->http_completed,
+	       (unsigned long long)v->http_bad,
+	       (unsigned long long)v->http_aborted,
+	       (unsigned long long)v->http_refused,
+	       (unsigned long long)v->http_body_bytes);
+}
+
+/* ------------------------------------------------------------ the guest */
+
+static void describe(struct guest *g)
+{
+	char mac[18];
+
+	format_mac(g->front->mac, mac, sizeof(mac));
+	snprintf(g->name, sizeof(g->name), "domain %ld, vif %u (%s), MAC %s, "
+		 "IPv4 %s%s%s", g->o.domid, g->o.vif, g->path, mac,
+		 g->o.ip4_text, g->o.ip6_text ? ", IPv6 " : "",
+		 g->o.ip6_text ? g->o.ip6_text : "");
+}
+
+/* Core lock held: the frontend, its netif, addresses, services. */
+static int start_stack(struct guest *g)
+{
+	struct nc_front_config fc = {
+		.path = g->path, .poison = g->o.poison,
+		.untrusted = g->o.untrusted, .rx = nc_lwip_netif_rx,
+		.rx_arg = &g->nif, .log = log_frontend };
+	struct nc_guest_services_config sc = {
+		.udp_echo_port = g->o.udp_port, .http_port = g->o.http_port,
+		.name = g->name };
+	int rc = nc_front_init(g->front, &g->plat, &fc);
+
+	if (rc) {
+		fprintf(stderr, "netchannel guest: cannot start the frontend "
+			"on %s of domain %ld: %s (does the vif exist? `netchannel"
+			" vif add --frontend %ld`)\n", g->path, g->o.domid,
+			nc_strerror(rc), g->o.domid);
+		return -1;
+	}
+	g->front_up = 1;
+	describe(g);
+	if (nc_lwip_netif_add(&g->nif, g->front) ||
+	    nc_guest_set_addrs(&g->nif.netif, &g->o.addrs) ||
+	    nc_guest_services_start(&g->svc, &sc)) {
+		fprintf(stderr, "netchannel guest: lwIP refused the interface,"
+			" an address or a port\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Until a signal: wait, then one round of frontend work under the lock. */
+static void run(struct guest *g)
+{
+	int timeout = 0;
+
+	for (;;) {
+		int more;
+
+		if (wait_fds(g, timeout))
+			return;
+		LOCK_TCPIP_CORE();
+		more = nc_lwip_netif_poll(&g->nif);
+		report_link(g);
+		timeout = more > 0 ? 0 :
+			  nc_lwip_netif_tx_pending(&g->nif) ? GUEST_BACKLOG_MS
+							    : GUEST_IDLE_MS;
+		UNLOCK_TCPIP_CORE();
+	}
+}
+
+/* Close the vif as the protocol asks (Closing, wait for the backend, at
+ * most 2 s), then revoke everything and take the netif down. */
+static void stop(struct guest *g)
+{
+	uint64_t end = now_ms() + GUEST_CLOSE_MS;
+	int stopped = 0;
+
+	if (!g->front_up)
+		return;
+	LOCK_TCPIP_CORE();
+	nc_guest_services_stop(&g->svc);
+	nc_front_close(g->front);
+	UNLOCK_TCPIP_CORE();
+	while (!stopped && now_ms() < end) {
+		wait_fds(g, 50);
+		LOCK_TCPIP_CORE();
+		nc_lwip_netif_poll(&g->nif);
+		report_link(g);
+		stopped = nc_front_state(g->front) == NC_FRONT_STOPPED;
+		UNLOCK_TCPIP_CORE();
+	}
+	LOCK_TCPIP_CORE();
+	nc_lwip_netif_remove(&g->nif);
+	nc_front_destroy(g->front);
+	print_counters(g);
+	UNLOCK_TCPIP_CORE();
+	if (!stopped)
+		fprintf(stderr, "netchannel guest: the backend did not let go "
+			"in %d ms; grants revoked anyway\n", GUEST_CLOSE_MS);
+}
+
+static int open_platform(struct guest *g)
+{
+	g->sim = nc_sim_open(g->o.run_dir, (nc_domid_t)g->o.domid, &g->plat);
+	if (g->sim)
+		return 0;
+	fprintf(stderr, "netchannel guest: cannot join domain %ld of the "
+		"simulator at %s: %s (is `netchannel sim --run-dir %s` "
+		"running?)\n", g->o.domid, g->o.run_dir, strerror(errno),
+		g->o.run_dir);
+	return -1;
+}
+
+int cmd_guest(int argc, char **argv)
+{
+	struct guest *g = calloc(1, sizeof(*g));
+	int rc = 1;
+
+	if (!g)
+		return 1;
+	g->sigfd = -1;
+	rc = parse_opts(argc, argv, &g->o);
+	if (rc) {
+		free(g);
+		return rc == 1 ? 0 : 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(g->path, sizeof(g->path), "device/vif/%u", g->o.vif);
+	g->front = calloc(1, sizeof(*g->front));
+	rc = 1;
+	if (g->front && signals_watch(g) == 0 && open_platform(g) == 0) {
+		int started;
+
+		tcpip_init(NULL, NULL);
+		LOCK_TCPIP_CORE();
+		started = start_stack(g) == 0;
+		UNLOCK_TCPIP_CORE();
+		if (started) {
+			run(g);
+			rc = 0;
+		}
+		stop(g);
+		nc_sim_close(g->sim);
+	}
+	if (g->sigfd >= 0)
+		close(g->sigfd);
+	free(g->front);
+	free(g);
+	return rc;
+}

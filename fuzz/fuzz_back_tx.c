@@ -29,9 +29,10 @@
  *            1: req_cons + [1], 2: raw [1..4], 3: req_cons - [1]);
  *            bit 2: also overwrite rsp_prod, req_event, rsp_event with
  *            [5..16]; bit 3: refill (the deliver callback keeps posting
- *            frames: an endless stream); bit 4: grefs raw (else gref %
- *            (FBT_NDATA + 2) picks a data page, the TX ring page, or a
- *            never-granted ref); bit 5: need_full_csum off for the next
+ *            frames: an endless stream); bit 4: grefs raw (else a gref
+ *            below 256 picks, modulo FBT_NDATA + 2, a data page, the TX
+ *            ring page, or a never-granted ref); bit 5: need_full_csum
+ *            off for the next
  *            backend connected
  *   [1..4]   req_prod parameter
  *   [5..16]  rsp_prod, req_event, rsp_event (bit 2)
@@ -377,7 +378,10 @@ static RING_IDX fbt_write_page(struct fbt_world *e, const uint8_t *in,
 		netif_tx_request_t q;
 
 		memcpy(&q, slots + (size_t)i * sizeof(q), sizeof(q));
-		if (!(in[0] & 0x10)) {
+		/* Small grefs name the frontend's pages; larger values (and
+		 * every extra-info slot with a non-zero size or address)
+		 * stay as they are. */
+		if (!(in[0] & 0x10) && q.gref < 256) {
 			unsigned pick = q.gref % (FBT_NDATA + 2);
 
 			if (pick < FBT_NDATA)

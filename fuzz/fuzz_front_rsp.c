@@ -27,7 +27,8 @@
  *     and the frontend tears down: no grant, port or quarantined page is
  *     left (XSA-396), and it reconnects.
  *
- * Input: [0] bit 0: the next connection offers no feature-sg; then
+ * Input: [0] bit 0: the backend offers no feature-sg (a new connection
+ * when that changes); then
  * commands of 6 bytes [op a b c d e] (see ffr_command).
  */
 #include <stddef.h>
@@ -466,7 +467,8 @@ int FFR_ENTRY(const uint8_t *data, size_t size)
 	unsigned n = 0;
 
 	if (ffr_fresh_each_input ||
-	    nc_front_state(e->f) != NC_FRONT_CONNECTED) {
+	    nc_front_state(e->f) != NC_FRONT_CONNECTED ||
+	    e->no_sg != (size > 0 && (data[0] & 1))) {
 		e->no_sg = size > 0 && (data[0] & 1);
 		ffr_reset(e);
 	}

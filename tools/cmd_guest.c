@@ -16,6 +16,9 @@
  *
  * Signals: SIGTERM and SIGINT are blocked before lwIP's thread starts (so
  * it inherits the mask) and read from a signalfd in the loop.
+ *
+ * --probe: the same loop also steps the probe of another host
+ * (src/guest/probe.c) under the core lock, and ends when it is done.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +34,7 @@
 
 #include "netchannel.h"
 #include "guest/lwip_netif.h"
+#include "guest/probe.h"
 #include "guest/services.h"
 #include "lwip/tcpip.h"
 #include "netchannel/front.h"
@@ -53,6 +57,9 @@ struct guest_opts {
 	struct nc_guest_addrs addrs;
 	uint16_t udp_port, http_port; /* 0: off */
 	int poison, untrusted;
+	int probe;                    /* --probe given */
+	ip4_addr_t probe_ip;
+	unsigned probe_count;         /* 0: NC_PROBE_DEFAULT_COUNT */
 };
 
 struct guest {
@@ -62,6 +69,7 @@ struct guest {
 	struct nc_front *front;
 	struct nc_lwip_netif nif;
 	struct nc_guest_services svc;
+	struct nc_probe probe;        /* with --probe */
 	char path[32];                /* device/vif/<N> */
 	char name[160];               /* who we are, for the page */
 	int sigfd;
@@ -77,6 +85,7 @@ static void usage(FILE *f)
 "usage: netchannel guest [--run-dir DIR] --domid N [--vif N]\n"
 "                        --ip A.B.C.D/NN [--gw A.B.C.D] [--ip6 ADDR/64]\n"
 "                        [--udp-echo PORT] [--http-port PORT]\n"
+"                        [--probe A.B.C.D [--probe-count N]]\n"
 "                        [--poison] [--untrusted] [--help]\n"
 "\n"
 "A demo guest: joins domain N of the simulator, brings up netfront on\n"
@@ -98,10 +107,17 @@ static void usage(FILE *f)
 "                    with a pattern, so a stale byte on the wire shows\n"
 "  --untrusted       treat the backend as untrusted: each frame in pages\n"
 "                    of its own\n"
+"  --probe A.B.C.D   check that host once the link is up: ARP, ping, UDP\n"
+"                    echo (port 7), HTTP \"/\" and \"/big\" (port 80, the\n"
+"                    pattern checked); one line per check, \"ok: ...\" or\n"
+"                    \"FAILED: ...\", at most 30 s in all; then the vif is\n"
+"                    closed and the exit status is 0 if all passed, else 1\n"
+"  --probe-count N   echo requests to send (default 5, 1 s each at most)\n"
 "  --help            this text\n"
 "\n"
 "Prints a line when the vif connects, and its counters when SIGTERM or\n"
-"SIGINT stops it (after closing the vif cleanly, at most 2 s).\n");
+"SIGINT stops it, or the probe ends (after closing the vif cleanly, at\n"
+"most 2 s).  The guest answers as usual while it probes.\n");
 }
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
@@ -180,6 +196,15 @@ static int take_opt(struct guest_opts *o, int c, const char *arg)
 	case 'h':
 		return parse_port(arg, &o->http_port) ?
 		       bad_value("--http-port", arg) : 0;
+	case 'p':
+		o->probe = 1;
+		return parse_gateway(arg, &o->probe_ip) ?
+		       bad_value("--probe", arg) : 0;
+	case 'c':
+		if (parse_ulong(arg, NC_PROBE_MAX_COUNT, &v) || v == 0)
+			return bad_value("--probe-count", arg);
+		o->probe_count = (unsigned)v;
+		return 0;
 	default:
 		usage(stderr);
 		return 2;
@@ -198,6 +223,8 @@ static int parse_opts(int argc, char **argv, struct guest_opts *o)
 		{ "ip6", required_argument, NULL, '6' },
 		{ "udp-echo", required_argument, NULL, 'u' },
 		{ "http-port", required_argument, NULL, 'h' },
+		{ "probe", required_argument, NULL, 'p' },
+		{ "probe-count", required_argument, NULL, 'c' },
 		{ "poison", no_argument, NULL, 'P' },
 		{ "untrusted", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'H' },
@@ -230,6 +257,11 @@ static int parse_opts(int argc, char **argv, struct guest_opts *o)
 	if (o->domid < 0 || !o->ip4_text) {
 		fprintf(stderr, "netchannel guest: --domid and --ip are "
 			"required (--help)\n");
+		return 2;
+	}
+	if (o->probe_count && !o->probe) {
+		fprintf(stderr, "netchannel guest: --probe-count needs "
+			"--probe\n");
 		return 2;
 	}
 	return 0;
@@ -408,6 +440,9 @@ static int start_stack(struct guest *g)
 	struct nc_guest_services_config sc = {
 		.udp_echo_port = g->o.udp_port, .http_port = g->o.http_port,
 		.name = g->name };
+	struct nc_probe_config pc = {
+		.netif = &g->nif.netif, .target = g->o.probe_ip,
+		.count = g->o.probe_count };
 	int rc = nc_front_init(g->front, &g->plat, &fc);
 
 	if (rc) {
@@ -426,25 +461,39 @@ static int start_stack(struct guest *g)
 			" an address or a port\n");
 		return -1;
 	}
+	if (g->o.probe && nc_probe_start(&g->probe, &pc)) {
+		fprintf(stderr, "netchannel guest: lwIP refused the probe's "
+			"pcbs\n");
+		return -1;
+	}
 	return 0;
 }
 
-/* Until a signal: wait, then one round of frontend work under the lock. */
+/* Until a signal (or the probe's end): wait, then one round of frontend
+ * work under the lock, and a step of the probe. */
 static void run(struct guest *g)
 {
-	int timeout = 0;
+	int timeout = 0, done = 0;
 
-	for (;;) {
+	while (!done) {
 		int more;
 
-		if (wait_fds(g, timeout))
+		if (wait_fds(g, timeout)) {
+			if (g->o.probe) {
+				LOCK_TCPIP_CORE();
+				nc_probe_abort(&g->probe, "interrupted");
+				UNLOCK_TCPIP_CORE();
+			}
 			return;
+		}
 		LOCK_TCPIP_CORE();
 		more = nc_lwip_netif_poll(&g->nif);
 		report_link(g);
 		timeout = more > 0 ? 0 :
 			  nc_lwip_netif_tx_pending(&g->nif) ? GUEST_BACKLOG_MS
 							    : GUEST_IDLE_MS;
+		if (g->o.probe)
+			done = nc_probe_step(&g->probe, &timeout);
 		UNLOCK_TCPIP_CORE();
 	}
 }
@@ -518,7 +567,7 @@ int cmd_guest(int argc, char **argv)
 		UNLOCK_TCPIP_CORE();
 		if (started) {
 			run(g);
-			rc = 0;
+			rc = g->o.probe && !nc_probe_passed(&g->probe);
 		}
 		stop(g);
 		nc_sim_close(g->sim);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -379,12 +380,70 @@ static int child_writes(volatile uint8_t *addr)
 	return WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 }
 
+static int raw_connect(nc_domid_t d);
+static int raw_hello(int fd, int join_domain);
+static int raw_request(int fd, uint16_t op, const void *body, uint32_t len,
+		       int sendfd);
+
+/* As a hostile grantee would: MAP through a raw connection of domain 2
+ * and keep the fd.  Returns it, or -1; *conn gets the connection. */
+static int raw_map_fd(nc_gref_t ref, int *conn)
+{
+	struct {
+		struct ncsp_map q;
+		uint32_t ref;
+	} req = { { .granter = 1, .writable = 0, .n = 1 }, ref };
+	uint8_t buf[NCSP_MAX_MSG];
+	int fds[NCSP_MAX_FDS];
+	unsigned nfds = 0, i;
+	int hello_done = 0;
+
+	*conn = raw_connect(2);
+	if (*conn < 0 || raw_hello(*conn, 1) < 0)
+		return -1;
+	for (i = 0; i < 2; i++) {      /* HELLO's reply, then MAP's */
+		if (!readable(*conn, 5000) ||
+		    ncsp_recv(*conn, buf, sizeof(buf), fds, &nfds, 0) <= 0)
+			return -1;
+		if (i == 0) {
+			ncsp_close_fds(fds, nfds);
+			hello_done = raw_request(*conn, NCSP_MAP, &req,
+						 sizeof(req), -1) == 0;
+		}
+	}
+	if (!hello_done || nfds != 1)
+		return -1;
+	return fds[0];
+}
+
+/* Whatever the holder of a read-only grant's fd tries, it gets no
+ * writable mapping: the fd is read-only, and a read-write reopen through
+ * /proc meets the memfd's seal. */
+static void check_fd_unwritable(struct tap *t, int fd)
+{
+	char path[64];
+	int rw;
+
+	CHECK(t, mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+		 == MAP_FAILED);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rw = open(path, O_RDWR);
+	if (rw < 0)
+		return;
+	CHECK(t, mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0)
+		 == MAP_FAILED);
+	CHECK(t, write(rw, "x", 1) < 0);
+	CHECK(t, ftruncate(rw, 0) < 0);
+	close(rw);
+}
+
 static void test_readonly_grant(struct tap *t)
 {
 	struct nc_platform p1, p2;
 	struct nc_sim_handle *h1, *h2;
 	uint8_t *pg, *m;
 	nc_gref_t r[2];
+	int raw, conn = -1;
 
 	if (!need_daemon(t))
 		return;
@@ -412,6 +471,16 @@ static void test_readonly_grant(struct tap *t)
 	}
 	/* the granter's own page stays writable after the seal */
 	CHECK_EQ(t, child_writes(pg), 0);
+	raw = raw_map_fd(r[1], &conn);
+	CHECK(t, raw >= 0);
+	if (raw >= 0)
+		check_fd_unwritable(t, raw);
+	if (raw >= 0)
+		close(raw);
+	if (conn >= 0)
+		close(conn);
+	/* that connection's mapping went with it */
+	CHECK_EQ(t, wait_processes(t, 2, 1).mapped, 0);
 	CHECK_EQ(t, unshare(&p1, pg, 2), NC_OK);
 out:
 	nc_sim_close(h1);
@@ -1444,16 +1513,36 @@ static void test_netif_two_processes(struct tap *t)
 
 /* --------------------------------------------------------------- main */
 
+/* The daemon goes away under a client: errors, no hang, no spin. */
+static void check_orphaned(struct tap *t, struct nc_platform *p)
+{
+	nc_gref_t r[1];
+	nc_port_t port;
+
+	CHECK(t, share(p, 2, 1, 0, r) == NULL);
+	CHECK_EQ(t, ev_alloc(p, 2, &port), NC_EIO);
+	CHECK_EQ(t, ev_pending(p, &port) <= 0, 1);
+	CHECK(t, !ev_readable(p, 0));
+	CHECK_EQ(t, ev_pending(p, &port), 0);
+}
+
 static void test_daemon_stops(struct tap *t)
 {
+	struct nc_platform p1;
+	struct nc_sim_handle *h1;
+
 	if (!need_daemon(t))
 		return;
+	h1 = join(t, 1, &p1);
 	CHECK(t, daemon_alive());
 	CHECK_EQ(t, daemon_stop(), 0);
 	/* it removed its sockets and directories */
 	CHECK(t, !path_exists(D.dir, "domain"));
 	D.up = 0;
 	D.pid = 0;
+	if (h1)
+		check_orphaned(t, &p1);
+	nc_sim_close(h1);
 }
 
 int main(int argc, char **argv)

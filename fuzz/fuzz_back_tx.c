@@ -36,9 +36,23 @@
  *            backend connected
  *   [1..4]   req_prod parameter
  *   [5..16]  rsp_prod, req_event, rsp_event (bit 2)
+ *            bit 6: an RX section follows the data-page bytes
  *   [17]     n: bytes of data-page content that follow
  *   [18..]   n bytes, written at offset 0 of every data page
+ *   then     (bit 6) the RX section: [nrx] [nq] [rxmode], nrx 8-byte RX
+ *            requests written from the backend's RX req_cons on (a gref
+ *            below 256 picks, modulo FBT_NBUF + 3, a buffer page, the RX
+ *            ring page itself, a read-only data page or a never-granted
+ *            ref), then nq 2-byte lengths of frames the backend queues
+ *            for the frontend; the RX req_prod is req_cons + nrx (rxmode
+ *            bit 0) or req_cons + 2 * rxmode (anything up to 510)
  *   then     12-byte TX slots, written from req_cons on (at most 256)
+ *
+ * The RX section checks the backend's other input from the frontend, its
+ * RX requests: the queue stays within its bounds (XSA-392), each response
+ * sits in its request's slot with that request's id, offset 0, a status
+ * of 1..4096 or NETIF_RSP_ERROR, and the frames come out whole, in queue
+ * order, each in ceil(len / 4096) slots.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +73,8 @@ int FBT_ENTRY(const uint8_t *data, size_t size);
 #define FBT_BE "/local/domain/0/backend/vif/1/0"
 #define FBT_FE "/local/domain/1/device/vif/0"
 #define FBT_NDATA 8u
+#define FBT_NBUF 16u
+#define FBT_MAX_QUEUE 16u
 #define FBT_HDR 18u
 #define FBT_MAX_REFILL 1500u
 /* Polls an input may take: the stream, then idle. */
@@ -89,6 +105,17 @@ struct fbt_world {
 	int have_port;
 	uint8_t *data;
 	nc_gref_t data_refs[FBT_NDATA];
+	uint8_t *bufs;
+	nc_gref_t buf_refs[FBT_NBUF];
+	/* RX: the requests as written, and the frames the backend holds
+	 * for the frontend, in order (a mirror of its queue) */
+	netif_rx_request_t rx_shadow[NC_RX_RING_SIZE];
+	RING_IDX rx_checked;
+	uint32_t q_len[NC_BACK_RXQ_MAX_FRAMES];
+	unsigned q_head, q_n;
+	int rx_wild;   /* a request named the RX ring page as a buffer: the
+			* backend's copies rewrite the ring, so only the
+			* bounds are checked until the next connection */
 	/* per input */
 	netif_tx_request_t shadow[NC_TX_RING_SIZE]; /* the page as written */
 	RING_IDX fe_prod;        /* what the frontend published last */
@@ -286,8 +313,12 @@ static void fbt_connect(struct fbt_world *e)
 	SHARED_RING_INIT(e->txs);
 	SHARED_RING_INIT(e->rxs);
 	memset(e->shadow, 0, sizeof(e->shadow));
+	memset(e->rx_shadow, 0, sizeof(e->rx_shadow));
 	e->fe_prod = 0;
 	e->checked = 0;
+	e->rx_checked = 0;
+	e->q_head = e->q_n = 0;
+	e->rx_wild = 0;
 	fbt_toolstack(e);
 	memset(&e->cfg, 0, sizeof(e->cfg));
 	e->cfg.path = FBT_BE;
@@ -350,7 +381,8 @@ static struct fbt_world *fbt_world(void)
 	g = e->fe.grants.ops;
 	e->rings = g->share(e->fe.grants.ctx, 0, 2, 0, e->ring_refs);
 	e->data = g->share(e->fe.grants.ctx, 0, FBT_NDATA, 1, e->data_refs);
-	FBT_REQUIRE(e->rings && e->data);
+	e->bufs = g->share(e->fe.grants.ctx, 0, FBT_NBUF, 0, e->buf_refs);
+	FBT_REQUIRE(e->rings && e->data && e->bufs);
 	e->txs = (netif_tx_sring_t *)e->rings;
 	e->rxs = (netif_rx_sring_t *)(e->rings + NC_PAGE_SIZE);
 	for (i = 0; i < FBT_NDATA * NC_PAGE_SIZE; i++)
@@ -359,6 +391,128 @@ static struct fbt_world *fbt_world(void)
 	fbt_w = e;
 	fbt_connect(e);
 	return e;
+}
+
+/* RX responses the backend wrote in [e->rx_checked, rsp_prod_pvt): in
+ * their requests' slots, whole frames in queue order. */
+static void fbt_check_rx(struct fbt_world *e)
+{
+	RING_IDX end = e->b->rx.rsp_prod_pvt;
+
+	FBT_REQUIRE((RING_IDX)(end - e->rx_checked) <= NC_RX_RING_SIZE);
+	while (e->rx_checked != end) {
+		uint32_t len, slots, i;
+
+		FBT_REQUIRE(e->q_n > 0);
+		len = e->q_len[e->q_head];
+		slots = (len + NC_PAGE_SIZE - 1) / NC_PAGE_SIZE;
+		FBT_REQUIRE((RING_IDX)(end - e->rx_checked) >= slots);
+		for (i = 0; i < slots; i++, e->rx_checked++) {
+			netif_rx_response_t r;
+			netif_rx_request_t q = e->rx_shadow[e->rx_checked &
+							    (NC_RX_RING_SIZE -
+							     1)];
+			uint32_t chunk = len - i * NC_PAGE_SIZE;
+
+			if (chunk > NC_PAGE_SIZE)
+				chunk = NC_PAGE_SIZE;
+			memcpy(&r, RING_GET_RESPONSE(&e->b->rx, e->rx_checked),
+			       sizeof(r));
+			FBT_REQUIRE(r.id == q.id);
+			FBT_REQUIRE(r.offset == 0);
+			FBT_REQUIRE(r.flags == (i + 1 < slots ? NETRXF_more_data
+							      : 0));
+			FBT_REQUIRE(r.status == NETIF_RSP_ERROR ||
+				    r.status == (int16_t)chunk);
+		}
+		e->q_head = (e->q_head + 1) % NC_BACK_RXQ_MAX_FRAMES;
+		e->q_n--;
+	}
+}
+
+/* The queue toward the frontend never outgrows its bounds (XSA-392). */
+static void fbt_check_rxq(struct fbt_world *e)
+{
+	if (nc_back_state(e->b) != NC_BACK_CONNECTED) {
+		e->q_n = 0;             /* flushed */
+		return;
+	}
+	FBT_REQUIRE(e->b->rxq_len <= e->b->cfg.rxq_frames);
+	FBT_REQUIRE(e->b->rxq_used <= e->b->rxq_size);
+	FBT_REQUIRE((RING_IDX)(e->b->rx.req_cons - e->b->rx.rsp_prod_pvt) ==
+		    0);
+	if (e->rx_wild) {
+		e->q_n = e->b->rxq_len;
+		return;
+	}
+	fbt_check_rx(e);
+	FBT_REQUIRE(e->b->rxq_len == e->q_n);
+}
+
+/* The RX section: hostile RX requests, then frames queued for the
+ * frontend.  Returns the bytes used. */
+static size_t fbt_rx_section(struct fbt_world *e, const uint8_t *p,
+			     size_t left)
+{
+	static uint8_t frame[NC_MAX_FRAME];
+	RING_IDX cons = e->b->rx.req_cons;
+	unsigned nrx, nq, i;
+	size_t used = 3;
+
+	if (left < 3)
+		return left;
+	nrx = p[0];
+	nq = p[1];
+	if (nrx > (left - used) / 8)
+		nrx = (unsigned)((left - used) / 8);
+	for (i = 0; i < nrx; i++) {
+		netif_rx_request_t q;
+
+		memcpy(&q, p + used + (size_t)i * 8, sizeof(q));
+		if (q.gref < 256) {
+			unsigned pick = q.gref % (FBT_NBUF + 3);
+
+			if (pick < FBT_NBUF)
+				q.gref = e->buf_refs[pick];
+			else if (pick == FBT_NBUF) {
+				q.gref = e->ring_refs[1];
+				e->rx_wild = 1;
+			}
+			else if (pick == FBT_NBUF + 1)
+				q.gref = e->data_refs[0];
+			else
+				q.gref = 9999;
+		}
+		*RING_GET_REQUEST(&e->b->rx, cons + i) = q;
+	}
+	used += (size_t)nrx * 8;
+	memcpy(e->rx_shadow, e->rxs->ring, sizeof(e->rx_shadow));
+	nc_ring_store(&e->rxs->req_prod,
+		      p[2] & 1 ? cons + nrx : cons + 2u * p[2]);
+	if (nq > FBT_MAX_QUEUE)
+		nq = FBT_MAX_QUEUE;
+	if (nq > (left - used) / 2)
+		nq = (unsigned)((left - used) / 2);
+	for (i = 0; i < nq && nc_back_state(e->b) == NC_BACK_CONNECTED;
+	     i++) {
+		struct nc_frame fr = { .data = frame };
+		int rc;
+
+		fr.len = (uint32_t)(p[used + 2 * i] | p[used + 2 * i + 1] << 8);
+		memset(frame, (int)(fr.len & 0xff), fr.len);
+		rc = nc_back_queue(e->b, &fr);
+		FBT_REQUIRE(rc == NC_OK || rc == NC_ENOSPC ||
+			    rc == NC_EMSGSIZE);
+		if (rc == NC_OK) {
+			FBT_REQUIRE(e->q_n < NC_BACK_RXQ_MAX_FRAMES);
+			e->q_len[(e->q_head + e->q_n) %
+				 NC_BACK_RXQ_MAX_FRAMES] = fr.len;
+			e->q_n++;
+		}
+		fbt_check_rxq(e);
+	}
+	used += (size_t)nq * 2;
+	return used < left ? used : left;
 }
 
 static uint32_t fbt_le32(const uint8_t *p)
@@ -435,7 +589,9 @@ int FBT_ENTRY(const uint8_t *data, size_t size)
 	if (npay > size - FBT_HDR)
 		npay = (unsigned)(size - FBT_HDR);
 	slots = payload ? payload + npay : NULL;
-	nslots = slots ? (unsigned)((size - FBT_HDR - npay) /
+	if (slots && (in[0] & 0x40))
+		slots += fbt_rx_section(e, slots, size - FBT_HDR - npay);
+	nslots = slots ? (unsigned)((size_t)(data + size - slots) /
 				    sizeof(netif_tx_request_t)) : 0;
 	if (nslots > NC_TX_RING_SIZE)
 		nslots = NC_TX_RING_SIZE;
@@ -473,6 +629,7 @@ int FBT_ENTRY(const uint8_t *data, size_t size)
 		fbt_check_responses(e, e->b->tx.rsp_prod_pvt);
 		FBT_REQUIRE(e->txs->rsp_prod == e->b->tx.rsp_prod_pvt ||
 			    e->b->tx.rsp_prod_pvt == rsp0);
+		fbt_check_rxq(e);
 	}
 	/* No hang: the backend went idle (or disabled the vif). */
 	FBT_REQUIRE(!more || nc_back_state(e->b) != NC_BACK_CONNECTED);

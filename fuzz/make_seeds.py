@@ -137,6 +137,21 @@ def back_tx_seeds():
     write("fuzz_back_tx", "bad_gref", inp([tx_slot(9, 0, 0, 1, 60),
                                            tx_slot(0, 0, 0, 2, 60)]))
 
+    def rx_section(reqs, lens, rxmode=1):
+        return bytes([len(reqs), len(lens), rxmode]) + \
+            b"".join(struct.pack("<HHI", rid, 0, gref) for rid, gref in reqs) + \
+            b"".join(struct.pack("<H", n) for n in lens)
+
+    # frames toward the frontend through the buffers it posted
+    write("fuzz_back_tx", "rx_frames",
+          bytes([0x40]) + b"\0" * 16 + b"\0" +
+          rx_section([(i, i) for i in range(6)], [60, 5000, 100]) +
+          tx_slot(0, 0, 0, 1, 60))
+    # no buffers posted: the frames wait in the bounded queue
+    write("fuzz_back_tx", "rx_no_buffers",
+          bytes([0x40]) + b"\0" * 16 + b"\0" +
+          rx_section([], [1500] * 8))
+
 
 def front_rsp_seeds():
     def cmd(op, a=0, b=0, c=0, d=0, e=0):

@@ -7,7 +7,7 @@
  * Several handles in this process play different domains; forked child
  * processes play others (a read-only mapping written to, a domain killed
  * with SIGKILL, the frontend of a vif).  At the end, the real netfront
- * (domain 1, a child process) sends 100,000 frames to the real netback
+ * (domain 1, a child process) sends 1,000,000 frames to the real netback
  * (domain 0, this process) through the daemon, byte-exact, in poison
  * mode.
  */
@@ -1199,7 +1199,7 @@ static void test_limits(struct tap *t)
 
 /* ----------------------------------------- netfront and netback, 2 procs */
 
-#define NETIF_FRAMES 100000u
+#define NETIF_FRAMES 1000000u
 #define SIZES_SEED 0x5eed1234u
 
 static uint32_t xs32(uint32_t *s)
@@ -1564,7 +1564,7 @@ int main(int argc, char **argv)
 	tap_run(&t, "kill -9 releases everything", test_kill9_releases);
 	tap_run(&t, "garbage on platform.sock", test_garbage);
 	tap_run(&t, "limits", test_limits);
-	tap_run(&t, "netfront and netback as two processes",
+	tap_run(&t, "netfront and netback as two processes, 1,000,000 frames",
 		test_netif_two_processes);
 	tap_run(&t, "the daemon stops cleanly", test_daemon_stops);
 	if (D.up)

@@ -4,10 +4,12 @@
  */
 #include <dirent.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "netchannel.h"
+#include "netchannel/sim.h"
 #include "plat_conn.h"
 #include "vif_stats.h"
 
@@ -70,8 +72,25 @@ static void print_json(const struct vif_stats_file *v, int first)
 	       v->s.events_in, v->s.events_out);
 }
 
+/* The simulator's own accounting of a domain. */
+static int print_domain(const char *run_dir, const char *dom)
+{
+	struct nc_sim_counts c;
+	int rc = nc_sim_counts(run_dir, (nc_domid_t)atoi(dom), &c);
+
+	if (rc) {
+		fprintf(stderr, "stat: no simulator accounting for domain %s "
+			"under %s: %s\n", dom, run_dir, nc_strerror(rc));
+		return 1;
+	}
+	printf("domain %s: grants %u mapped %u ports %u processes %u\n", dom,
+	       c.grants, c.mapped, c.ports, c.processes);
+	return 0;
+}
+
 int cmd_stat(int argc, char **argv)
 {
+	const char *domain = NULL;
 	const char *run_dir = NC_DEFAULT_RUN_DIR;
 	char dir[512], file[800];
 	int json = 0, i, n = 0;
@@ -83,15 +102,22 @@ int cmd_stat(int argc, char **argv)
 			json = 1;
 		} else if (!strcmp(argv[i], "--run-dir") && i + 1 < argc) {
 			run_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--domain") && i + 1 < argc) {
+			domain = argv[++i];
 		} else {
-			printf("usage: netchannel stat [--run-dir DIR] [--json]\n"
+			printf("usage: netchannel stat [--run-dir DIR] [--json] "
+			       "[--domain N]\n"
 			       "Every vif's counters as `netchannel back` last "
 			       "saved them (once a second):\npackets, bytes, "
 			       "errors and drops each way, and drops by "
-			       "reason.\n");
+			       "reason.\n--domain N: the simulator's own "
+			       "accounting of domain N (grants made,\npages "
+			       "mapped, ports open, processes).\n");
 			return strcmp(argv[i], "--help") ? 2 : 0;
 		}
 	}
+	if (domain)
+		return print_domain(run_dir, domain);
 	snprintf(dir, sizeof(dir), "%s/stats", run_dir);
 	dh = opendir(dir);
 	if (json)

@@ -60,7 +60,8 @@ struct vif {
 };
 
 struct backd {
-	const char *run_dir;
+	const char *run_dir;      /* where stats go */
+	const char *plat_dir;     /* the simulator's, or NULL: Xen if there */
 	nc_domid_t domid;
 	enum bridge_kind default_bridge;
 	const char *pcap_dir;
@@ -238,7 +239,7 @@ static int vif_start(struct vif *v)
 	v->b = calloc(1, sizeof(*v->b));
 	v->rxq = malloc(RXQ_BYTES);
 	cfg.rxq_bytes = RXQ_BYTES;
-	v->tp = tool_plat_open(v->d->run_dir, v->d->domid, &v->plat);
+	v->tp = tool_plat_open(v->d->plat_dir, v->d->domid, &v->plat);
 	if (!v->b || !v->rxq || !v->tp || vif_bridge_setup(v))
 		return -1;
 	if (nc_back_init(v->b, &v->plat, &cfg, v->rxq)) {
@@ -472,7 +473,7 @@ static int setup(struct backd *d)
 	signal(SIGPIPE, SIG_IGN);
 	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	d->ctl_tp = tool_plat_open(d->run_dir, d->domid, &d->ctl);
+	d->ctl_tp = tool_plat_open(d->plat_dir, d->domid, &d->ctl);
 	if (d->sigfd < 0 || d->epfd < 0 || !d->ctl_tp)
 		return -1;
 	d->src_sig = (struct source){ SRC_SIGNAL, NULL };
@@ -542,7 +543,7 @@ int cmd_back(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': d->run_dir = optarg; break;
+		case 'd': d->run_dir = d->plat_dir = optarg; break;
 		case 'i': d->domid = (nc_domid_t)atoi(optarg); break;
 		case 'b':
 			d->default_bridge = !strcmp(optarg, "switch") ? BR_SWITCH :

@@ -33,6 +33,7 @@
 #include <sys/signalfd.h>
 
 #include "netchannel.h"
+#include "plat_conn.h"
 #include "guest/lwip_netif.h"
 #include "guest/probe.h"
 #include "guest/services.h"
@@ -64,7 +65,7 @@ struct guest_opts {
 
 struct guest {
 	struct guest_opts o;
-	struct nc_sim_handle *sim;
+	struct tool_plat *tp;
 	struct nc_platform plat;
 	struct nc_front *front;
 	struct nc_lwip_netif nif;
@@ -94,8 +95,8 @@ static void usage(FILE *f)
 "its MAC, and on --ip6), echoes UDP, and serves HTTP: \"/\" names the\n"
 "guest, \"/big\" is 1048576 bytes where byte i = (i * 7 + i / 4096) & 255.\n"
 "\n"
-"  --run-dir DIR     the simulator's directory (default "
-	NC_DEFAULT_RUN_DIR ")\n"
+"  --run-dir DIR     the simulator's directory (default: real Xen when\n"
+"                    /dev/xen exists, else " NC_DEFAULT_RUN_DIR ")\n"
 "  --domid N         the guest's domain id (required)\n"
 "  --vif N           the vif number (default 0)\n"
 "  --ip A.B.C.D/NN   IPv4 address and prefix length (required)\n"
@@ -233,7 +234,7 @@ static int parse_opts(int argc, char **argv, struct guest_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->run_dir = NC_DEFAULT_RUN_DIR;
+	o->run_dir = NULL;   /* Xen when /dev/xen exists, else the simulator */
 	o->domid = -1;
 	o->udp_port = 7;
 	o->http_port = 80;
@@ -531,14 +532,10 @@ static void stop(struct guest *g)
 
 static int open_platform(struct guest *g)
 {
-	g->sim = nc_sim_open(g->o.run_dir, (nc_domid_t)g->o.domid, &g->plat);
-	if (g->sim)
-		return 0;
-	fprintf(stderr, "netchannel guest: cannot join domain %ld of the "
-		"simulator at %s: %s (is `netchannel sim --run-dir %s` "
-		"running?)\n", g->o.domid, g->o.run_dir, strerror(errno),
-		g->o.run_dir);
-	return -1;
+	/* tool_plat_open says why when it fails. */
+	g->tp = tool_plat_open(g->o.run_dir, (nc_domid_t)g->o.domid,
+			       &g->plat);
+	return g->tp ? 0 : -1;
 }
 
 int cmd_guest(int argc, char **argv)
@@ -570,7 +567,7 @@ int cmd_guest(int argc, char **argv)
 			rc = g->o.probe && !nc_probe_passed(&g->probe);
 		}
 		stop(g);
-		nc_sim_close(g->sim);
+		tool_plat_close(g->tp);
 	}
 	if (g->sigfd >= 0)
 		close(g->sigfd);

@@ -11,7 +11,7 @@ SAN ?= build-san
 MESON ?= meson
 PREFIX ?= /usr/local
 
-.PHONY: all deps build build-san check demo bench install clean
+.PHONY: all deps build build-san check demo bench install clean soak fuzz
 
 all: build
 
@@ -43,8 +43,24 @@ bench: deps
 	$(MAKE) build
 	sh bench/run.sh ./$(BUILD)/netchannel
 
+# Each libFuzzer harness for FUZZ_SECONDS (make check runs 30 s each).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	bash fuzz/run.sh $(FUZZ_SECONDS)
+
+# 200 rounds of kill -9 on either side of a vif (make check runs 20).
+soak: deps
+	$(MAKE) build
+	bash tests/test_sim_kill.sh ./$(BUILD)/netchannel ./$(BUILD)/tests/sim_sender 200
+
 install: build
 	$(MESON) install -C $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SAN)
+
+# Real Xen 4.17 in QEMU (TCG) with a Debian 12 dom0: xen/run.sh boots it and
+# runs xen/tests/*.sh inside dom0 (the base image is cached by xen/build-base.sh).
+.PHONY: check-xen
+check-xen: deps build
+	NC_BUILD_DIR=$(BUILD) bash xen/run.sh xen/tests/*.sh

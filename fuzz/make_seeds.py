@@ -175,6 +175,10 @@ def front_rsp_seeds():
           cmd(KICK))
     write("fuzz_front_rsp", "no_sg", b"\x01" + cmd(SEND, 99) + cmd(TXR) +
           cmd(PUBT) + cmd(KICK))
+    # the finding of tests/test_fuzz_regress.c (first id reused)
+    write("fuzz_front_rsp", "regress_first_id_reuse",
+          b"\0" + cmd(SEND, 0x87, 0x13, 0, 0, 0x11) + cmd(TXR) + cmd(PUBT) +
+          cmd(KICK) + cmd(SEND, 0x63, 0, 0, 0, 0x22))
 
 
 def handshake_seeds():
@@ -194,6 +198,9 @@ def handshake_seeds():
           b"\x07" + cmd(POLL_BOTH) * 2 +
           cmd(OWNER, 1, raw=b"abc") + cmd(OWNER, 0, 1) +
           cmd(POLL_BOTH) * 4)
+    # the finding of tests/test_fuzz_regress.c (backend state Unknown)
+    write("fuzz_handshake", "regress_backend_unknown",
+          bytes([0xff, 0x96, 0x96, 0x96, 0x96, 0xd1, 0, 0, 0]))
     write("fuzz_handshake", "backend_disables",
           b"\x03" + cmd(POLL_BOTH) * 4 + cmd(GIVE_UP, 0, 5) +
           cmd(POLL_BOTH) * 4)

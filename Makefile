@@ -41,7 +41,7 @@ demo: deps
 
 bench: deps
 	$(MAKE) build
-	sh bench/run.sh ./$(BUILD)/netchannel
+	bash bench/compare.sh ./$(BUILD)/netchannel
 
 # Each libFuzzer harness for FUZZ_SECONDS (make check runs 30 s each).
 FUZZ_SECONDS ?= 600

@@ -53,6 +53,12 @@ struct nc_back_config {
 	int need_full_csum;
 	/* Features to offer; each defaults on when 0 is not forced. */
 	int no_sg;
+	/* The caller calls nc_back_poll continuously and never sleeps on the
+	 * fds: the rings' event indices are never armed, so the frontend
+	 * publishes without notifying, and the store and event fds are read
+	 * only every NC_BUSY_POLL_CONTROL calls (the rings at every call).
+	 * Never set it for a sleeping loop. */
+	int busy_poll;
 	/* RX queue bounds: frames and bytes; 0: 256 frames, 1 MiB. */
 	unsigned rxq_frames;
 	unsigned rxq_bytes;
@@ -115,6 +121,7 @@ struct nc_back {
 	/* accounting */
 	struct nc_vif_stats stats;
 	long disable_reason;
+	unsigned polls;        /* busy_poll: calls since the control path */
 };
 
 /* Publish the features and InitWait; watch the frontend.  rxq_storage

@@ -18,7 +18,18 @@ enum nc_frame_flags {
 	NC_FRAME_DATA_VALIDATED = 1u << 1,
 	/* gso_type/gso_size are set: a large TCP frame to be segmented. */
 	NC_FRAME_GSO = 1u << 2,
+	/* nc_front_write/nc_front_send only, never on the wire: more frames
+	 * follow at once, so leave this one unpublished (Linux's xmit_more):
+	 * one producer-index update and at most one notification per batch.
+	 * The batch is published by the next write without this flag, by a
+	 * write that answers NC_EAGAIN, or by nc_front_poll; a caller that
+	 * sets it must do one of those before it waits. */
+	NC_FRAME_MORE = 1u << 3,
 };
+
+/* With a busy_poll config, nc_front_poll/nc_back_poll read the store and
+ * event fds (watches, a closed peer) once in this many calls. */
+#define NC_BUSY_POLL_CONTROL 64u
 
 /* A received frame: valid only during the callback or until the next poll.
  * `data` is private memory, never a page the peer can still write. */

@@ -58,6 +58,17 @@ struct nc_front_config {
 	int poison;            /* pool poison mode (tests) */
 	int untrusted;         /* bounce as if `trusted` were 0 */
 	int no_sg;             /* do not use scatter-gather */
+	/* BENCHMARK ONLY, never for real use: the TX pool's no_zero (a
+	 * frame's unwritten bytes may then carry an earlier frame's data to
+	 * the backend).  For `netchannel bench --no-zero`'s ratio. */
+	int bench_no_zero;
+	/* The caller calls nc_front_poll continuously and never sleeps on
+	 * the fds: the rings' event indices are never armed, so the backend
+	 * publishes without notifying (no event-channel syscall per batch),
+	 * and the store and event fds are read only every
+	 * NC_BUSY_POLL_CONTROL calls (the rings at every call).  A caller
+	 * that stops polling must not set it: nothing wakes it. */
+	int busy_poll;
 	nc_rx_cb rx;           /* received frames; NULL: use nc_front_recv */
 	void *rx_arg;
 	nc_log_cb log;         /* NULL: silent */
@@ -124,6 +135,7 @@ struct nc_front {
 	/* accounting */
 	struct nc_vif_stats stats;
 	unsigned quarantined_pages;
+	unsigned polls;        /* busy_poll: calls since the control path */
 };
 
 /* Start: read the device directory, publish Initialising, watch the

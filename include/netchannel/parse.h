@@ -52,7 +52,9 @@ struct nc_tx_parsed {
 	uint8_t nmcast_add, nmcast_del;
 	uint8_t mcast_add[6], mcast_del[6]; /* last of each, when counted */
 	/* Per slot, in ring order: 1 if an extra-info slot (answered with
-	 * NETIF_RSP_NULL), and the id to answer with. */
+	 * NETIF_RSP_NULL), and the id to answer with.  Entries at and past
+	 * `slots` (and frags[] at and past `nfrags`) are not written by
+	 * nc_tx_parse: stale, never to be read. */
 	uint8_t is_extra[NC_PARSE_MAX_SLOTS];
 	uint16_t ids[NC_PARSE_MAX_SLOTS];
 	struct nc_tx_frag frags[NC_PARSE_MAX_SLOTS];

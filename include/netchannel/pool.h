@@ -50,6 +50,12 @@ struct nc_pool_config {
 	unsigned block_size;  /* power of two, 64..4096; 0: 2048 */
 	int poison;           /* poison mode */
 	int readonly;         /* grant read-only (1 for TX) */
+	/* BENCHMARK ONLY, never for real use: skip invariant 1's re-zeroing
+	 * on handout, so a view may hold an earlier frame's bytes (MSA01 is
+	 * broken).  Exists so that `netchannel bench --no-zero` can measure
+	 * what zeroing costs.  Every other check stays; nc_pool_abort still
+	 * zeroes.  Mutually exclusive with poison (NC_EINVAL). */
+	int no_zero;
 };
 
 /* A writer's view: `size` bytes at `data`, in blocks first..first+n-1. */
@@ -94,6 +100,7 @@ struct nc_pool {
 	unsigned nblocks;
 	unsigned cursor;               /* where the next search starts */
 	int poison;
+	int no_zero;                   /* benchmark only: see the config */
 	int want_space;                /* a take failed: call space_cb */
 	nc_pool_space_cb space_cb;
 	void *space_arg;
@@ -134,6 +141,11 @@ int nc_pool_complete(struct nc_pool *p, uint16_t first, uint16_t nblocks);
  * number of slices written (<= max), or NC_E2BIG when more are needed. */
 int nc_pool_slices(const struct nc_pool *p, const struct nc_pool_view *v,
 		   uint32_t used, struct nc_pool_slice *out, unsigned max);
+
+/* How many slices nc_pool_slices would write for `used` bytes (<= the
+ * view's size): the pages they span, by arithmetic alone. */
+unsigned nc_pool_nslices(const struct nc_pool *p,
+			 const struct nc_pool_view *v, uint32_t used);
 
 /* Call cb(arg) once, the next time blocks return after a refused take. */
 void nc_pool_on_space(struct nc_pool *p, nc_pool_space_cb cb, void *arg);

@@ -108,6 +108,17 @@ static inline int nc_ring_final_check(RING_IDX *event_shared,
 	return nc_ring_load(prod_shared) != cons;
 }
 
+/*
+ * Busy-polling, instead of the final check: whether the peer produced past
+ * `cons`, leaving our event index as it is.  An end that polls without
+ * ever sleeping never arms its index, so the peer never has to notify it
+ * (no event-channel syscall on the data path; memif's MASK_INT).
+ */
+static inline int nc_ring_peek(const RING_IDX *prod_shared, RING_IDX cons)
+{
+	return nc_ring_load(prod_shared) != cons;
+}
+
 /* Convenience forms over Xen's generated ring structs. */
 #define NC_FRONT_RESPONSES(r, prodp) \
 	nc_front_responses(&(r)->sring->rsp_prod, (r)->rsp_cons, \
@@ -127,5 +138,7 @@ static inline int nc_ring_final_check(RING_IDX *event_shared,
 #define NC_BACK_FINAL_CHECK(r) \
 	nc_ring_final_check(&(r)->sring->req_event, &(r)->sring->req_prod, \
 			    (r)->req_cons, 1)
+#define NC_FRONT_PEEK(r) nc_ring_peek(&(r)->sring->rsp_prod, (r)->rsp_cons)
+#define NC_BACK_PEEK(r) nc_ring_peek(&(r)->sring->req_prod, (r)->req_cons)
 
 #endif

@@ -178,6 +178,13 @@ int nc_back_poll(struct nc_back *b)
 
 	if (b->state == NC_BACK_STOPPED)
 		return 0;
+	/* A busy poller reads the fds (a syscall or two each) once in
+	 * NC_BUSY_POLL_CONTROL calls: nothing on them is data path work
+	 * when no event index is armed. */
+	if (b->cfg.busy_poll && b->state == NC_BACK_CONNECTED &&
+	    ++b->polls < NC_BUSY_POLL_CONTROL)
+		return ncb_work(b);
+	b->polls = 0;
 	more = drain_watches(b);
 	more |= drain_events(b);
 	more |= ncb_work(b);

@@ -321,6 +321,8 @@ static int rx_wait(struct nc_back *b, unsigned avail, unsigned need)
 {
 	RING_IDX seen = b->rx.req_cons + avail;
 
+	if (b->cfg.busy_poll)   /* polled again anyway: no event wanted */
+		return nc_ring_peek(&b->rx.sring->req_prod, seen);
 	return nc_ring_final_check(&b->rx.sring->req_event,
 				   &b->rx.sring->req_prod, seen,
 				   need > avail ? need - avail : 1);

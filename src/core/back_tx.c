@@ -218,8 +218,10 @@ int ncb_tx_work(struct nc_back *b)
 			return 0;
 		done += (unsigned)n;
 		tx_publish(b);
-		/* Before going idle: ask for an event, look once more. */
-		if (!NC_BACK_FINAL_CHECK(&b->tx))
+		/* Before going idle: ask for an event, look once more (a
+		 * busy poller only looks: no event wanted). */
+		if (b->cfg.busy_poll ? !NC_BACK_PEEK(&b->tx)
+				     : !NC_BACK_FINAL_CHECK(&b->tx))
 			return 0;
 		if (done >= NCB_TX_BUDGET)
 			return 1;

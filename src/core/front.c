@@ -105,8 +105,14 @@ void nc_front_handle_watch(struct nc_front *f, const char *path,
 /* Publish both rings' producers; notify once if the backend asked. */
 void nc_front_notify(struct nc_front *f)
 {
-	int tx = NC_FRONT_PUBLISH(&f->tx, f->tx_published);
-	int rx = NC_FRONT_PUBLISH(&f->rx, f->rx_published);
+	int tx, rx;
+
+	/* Nothing new: no index store, no full barrier. */
+	if (f->tx.req_prod_pvt == f->tx_published &&
+	    f->rx.req_prod_pvt == f->rx_published)
+		return;
+	tx = NC_FRONT_PUBLISH(&f->tx, f->tx_published);
+	rx = NC_FRONT_PUBLISH(&f->rx, f->rx_published);
 
 	f->tx_published = f->tx.req_prod_pvt;
 	f->rx_published = f->rx.req_prod_pvt;
@@ -135,10 +141,17 @@ static int process_rings(struct nc_front *f)
 			return 0;
 		nc_front_notify(f);
 		/* Sleep only after arming both event indices and looking
-		 * again (the final check). */
-		more = NC_FRONT_FINAL_CHECK(&f->tx);
-		if (f->cfg.rx)
-			more |= NC_FRONT_FINAL_CHECK(&f->rx);
+		 * again (the final check).  A busy poller only looks: with
+		 * the indices unarmed the backend never notifies. */
+		if (f->cfg.busy_poll) {
+			more = NC_FRONT_PEEK(&f->tx);
+			if (f->cfg.rx)
+				more |= NC_FRONT_PEEK(&f->rx);
+		} else {
+			more = NC_FRONT_FINAL_CHECK(&f->tx);
+			if (f->cfg.rx)
+				more |= NC_FRONT_FINAL_CHECK(&f->rx);
+		}
 		if (!more)
 			return 0;
 	}
@@ -157,6 +170,12 @@ int nc_front_poll(struct nc_front *f)
 	nc_port_t port;
 	int got = 0;
 
+	/* A busy poller reads the fds once in NC_BUSY_POLL_CONTROL calls
+	 * (no event index is armed: nothing there is data path work). */
+	if (f->cfg.busy_poll && f->state == NC_FRONT_CONNECTED &&
+	    ++f->polls < NC_BUSY_POLL_CONTROL)
+		return process_rings(f);
+	f->polls = 0;
 	while (f->plat.store.ops->read_watch(f->plat.store.ctx, path,
 					     sizeof(path), token,
 					     sizeof(token)) > 0)

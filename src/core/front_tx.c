@@ -30,35 +30,45 @@ static uint16_t tx_flags(uint32_t flags)
 	return 0;
 }
 
-/* Put one frame's slices on the ring; the ids are free (checked). */
+/* Put one frame's slices on the ring; the ids are free (checked).
+ * Hot path: the producer index and the free-id count live in locals and
+ * each request is built privately then stored whole (stores through a
+ * pointer into the shared page would otherwise make the compiler reload
+ * f's fields after every one). */
 static void post_slices(struct nc_front *f, const struct nc_pool_view *v,
 			const struct nc_pool_slice *sl, unsigned n,
 			uint32_t used, uint32_t flags)
 {
-	uint16_t first_id = f->free_ids[f->nfree_ids - 1];
+	RING_IDX prod = f->tx.req_prod_pvt;
+	unsigned nfree = f->nfree_ids;
+	uint16_t first_id = f->free_ids[nfree - 1];
+	struct nc_front_txframe *fr = &f->frames[first_id];
+	uint16_t more = NETTXF_more_data, first_flags = tx_flags(flags);
 	unsigned i;
 
-	f->frames[first_id].view = *v;
-	f->frames[first_id].slots_left = (uint16_t)n;
-	f->frames[first_id].in_use = 1;
-	f->frames[first_id].len = used;
-	f->frames[first_id].status = NETIF_RSP_OKAY;
+	fr->view = *v;
+	fr->slots_left = (uint16_t)n;
+	fr->in_use = 1;
+	fr->len = used;
+	fr->status = NETIF_RSP_OKAY;
 	for (i = 0; i < n; i++) {
-		uint16_t id = f->free_ids[--f->nfree_ids];
-		netif_tx_request_t *req = RING_GET_REQUEST(&f->tx,
-							   f->tx.req_prod_pvt);
+		uint16_t id = f->free_ids[--nfree];
+		netif_tx_request_t req;
 
 		f->slot_busy[id] = 1;
 		f->slot_frame[id] = first_id;
-		req->gref = sl[i].gref;
-		req->offset = sl[i].offset;
-		req->id = id;
+		req.gref = sl[i].gref;
+		req.offset = sl[i].offset;
+		req.id = id;
 		/* First slot: the total; later slots: their own length. */
-		req->size = (uint16_t)(i == 0 ? used : sl[i].len);
-		req->flags = (uint16_t)((i == 0 ? tx_flags(flags) : 0) |
-					(i + 1 < n ? NETTXF_more_data : 0));
-		f->tx.req_prod_pvt++;
+		req.size = (uint16_t)(i == 0 ? used : sl[i].len);
+		req.flags = (uint16_t)((i == 0 ? first_flags : 0) |
+				       (i + 1 < n ? more : 0));
+		*RING_GET_REQUEST(&f->tx, prod) = req;
+		prod++;
 	}
+	f->nfree_ids = nfree;
+	f->tx.req_prod_pvt = prod;
 }
 
 static int tx_refuse(struct nc_front *f, enum nc_reason why, int rc)
@@ -105,25 +115,38 @@ static int tx_commit(struct nc_front *f, struct nc_pool_view *v,
 	}
 	nc_pool_post(&f->pool, v);
 	post_slices(f, v, sl, (unsigned)n, (uint32_t)used, flags);
-	nc_front_notify(f);
+	/* NC_FRAME_MORE: published with the batch's last frame. */
+	if (!(flags & NC_FRAME_MORE))
+		nc_front_notify(f);
 	return NC_OK;
+}
+
+/* A write that cannot go now: publish what NC_FRAME_MORE held back, so
+ * that the backend can answer and make room. */
+static int tx_blocked(struct nc_front *f, int rc)
+{
+	if (rc == NC_EAGAIN && f->state == NC_FRONT_CONNECTED)
+		nc_front_notify(f);
+	return rc;
 }
 
 /* Take a view whose every slice will fit on the ring right now, so that
  * a writer's work is never thrown away for lack of slots. */
 static int tx_take(struct nc_front *f, size_t size, struct nc_pool_view *v)
 {
-	struct nc_pool_slice sl[NC_MAX_SLOTS];
-	int rc, n;
+	unsigned n;
+	int rc;
 
 	if (RING_FREE_REQUESTS(&f->tx) == 0 || f->nfree_ids == 0)
 		return NC_EAGAIN;
 	rc = nc_pool_take(&f->pool, size, v);
 	if (rc)
 		return rc;
-	n = nc_pool_slices(&f->pool, v, v->size, sl, NC_MAX_SLOTS);
-	if (n > 0 && ((unsigned)n > RING_FREE_REQUESTS(&f->tx) ||
-		      (unsigned)n > f->nfree_ids)) {
+	/* Only the count matters here (tx_commit makes the slices): the
+	 * pages the view spans, without building them twice per frame. */
+	n = nc_pool_nslices(&f->pool, v, v->size);
+	if (n <= NC_MAX_SLOTS && (n > RING_FREE_REQUESTS(&f->tx) ||
+				  n > f->nfree_ids)) {
 		nc_pool_abort(&f->pool, v);
 		return NC_EAGAIN;
 	}
@@ -140,9 +163,10 @@ int nc_front_write(struct nc_front *f, size_t size,
 	if (!rc)
 		rc = tx_take(f, size, &v);
 	if (rc)
-		return rc;
+		return tx_blocked(f, rc);
 	/* MSA01: the writer sees exactly `size` bytes, all zero. */
-	return tx_commit(f, &v, fill(ctx, v.data, v.size), flags);
+	rc = tx_commit(f, &v, fill(ctx, v.data, v.size), flags);
+	return tx_blocked(f, rc);
 }
 
 int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
@@ -162,12 +186,12 @@ int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
 	if (!rc)
 		rc = tx_take(f, total, &v);
 	if (rc)
-		return rc;
+		return tx_blocked(f, rc);
 	for (i = 0; i < n; i++) {
 		memcpy(v.data + pos, iov[i].base, iov[i].len);
 		pos += iov[i].len;
 	}
-	return tx_commit(f, &v, total, flags);
+	return tx_blocked(f, tx_commit(f, &v, total, flags));
 }
 
 /* One answered slot.  The id is the backend's word: checked against our

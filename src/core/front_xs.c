@@ -111,6 +111,7 @@ static int share_buffers(struct nc_front *f)
 	struct nc_pool_config pc = {
 		.npages = f->cfg.pool_pages ? f->cfg.pool_pages : 256,
 		.poison = f->cfg.poison,
+		.no_zero = f->cfg.bench_no_zero,   /* benchmark only */
 		.readonly = 1,
 		/* XSA-403: an untrusted backend gets whole pages per frame,
 		 * zero beyond it.  Without SG a frame must start a page. */

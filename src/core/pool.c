@@ -129,6 +129,8 @@ static int valid_config(const struct nc_pool_config *cfg, unsigned bs)
 		return 0;
 	if (bs < 64 || bs > NC_PAGE_SIZE || (bs & (bs - 1)))
 		return 0;
+	if (cfg->poison && cfg->no_zero)
+		return 0;       /* poison checks what no_zero leaves dirty */
 	return (size_t)cfg->npages * (NC_PAGE_SIZE / bs) <= NC_POOL_MAX_BLOCKS;
 }
 
@@ -147,6 +149,7 @@ int nc_pool_init(struct nc_pool *p, struct nc_grants grants, nc_domid_t peer,
 	p->block_shift = (unsigned)__builtin_ctz(bs);
 	p->nblocks = cfg->npages * (NC_PAGE_SIZE / bs);
 	p->poison = cfg->poison;
+	p->no_zero = cfg->no_zero;
 	/* Invariant 3: the pages are granted once, here. */
 	p->base = grants.ops->share(grants.ctx, peer, cfg->npages,
 				    cfg->readonly, p->refs);
@@ -176,11 +179,27 @@ int nc_pool_destroy(struct nc_pool *p)
 	return rc;
 }
 
-size_t nc_pool_max_view(const struct nc_pool *p)
+/* Inlined on the take path (the exported function is not). */
+static inline size_t max_view(const struct nc_pool *p)
 {
 	size_t all = (size_t)p->nblocks << p->block_shift;
 
 	return all < NC_MAX_FRAME ? all : NC_MAX_FRAME;
+}
+
+size_t nc_pool_max_view(const struct nc_pool *p)
+{
+	return max_view(p);
+}
+
+/* Set n block states, without a memset call for the usual single block. */
+static inline void set_state(struct nc_pool *p, unsigned first, unsigned n,
+			     uint8_t st)
+{
+	if (n == 1)
+		p->state[first] = st;
+	else
+		memset(&p->state[first], st, n);
 }
 
 /* ------------------------------------------------------------ handout */
@@ -196,17 +215,19 @@ static int hand_out(struct nc_pool *p, unsigned first, unsigned n,
 		uint16_t reach = (uint16_t)(left < p->block_size ?
 					    left : p->block_size);
 
-		rezero_block(p, b, reach);
+		if (!p->no_zero)
+			rezero_block(p, b, reach);
+		else if (reach > p->dirty[b])
+			p->dirty[b] = reach;  /* benchmark only: not zeroed */
 		left -= reach;
 		if (p->poison && !block_is_clean(p, b)) {
 			p->stats.poison_violations++;
 			return NC_EIO;
 		}
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		mark_used(p, first + i);
-		p->state[first + i] = NC_BLOCK_TAKEN;
-	}
+	set_state(p, first, n, NC_BLOCK_TAKEN);
 	v->data = block_addr(p, first);
 	v->size = (uint32_t)size;
 	v->first = (uint16_t)first;
@@ -219,10 +240,16 @@ int nc_pool_take(struct nc_pool *p, size_t size, struct nc_pool_view *v)
 	unsigned n;
 	int first, rc;
 
-	if (!p->base || size == 0 || size > nc_pool_max_view(p))
+	if (!p->base || size == 0 || size > max_view(p))
 		return NC_EMSGSIZE;
 	n = (unsigned)((size + p->block_size - 1) >> p->block_shift);
-	first = find_run(p, n);
+	/* Fast path: one block, and the one at the cursor is free (blocks
+	 * mostly come back in the order they went out): no search.  The
+	 * cursor is always < nblocks. */
+	if (n == 1 && block_is_free(p, p->cursor))
+		first = (int)p->cursor;
+	else
+		first = find_run(p, n);
 	if (first < 0) {
 		/* Invariant 4: backpressure, never a queue. */
 		p->stats.exhausted++;
@@ -288,12 +315,9 @@ int nc_pool_abort(struct nc_pool *p, const struct nc_pool_view *v)
 
 int nc_pool_post(struct nc_pool *p, const struct nc_pool_view *v)
 {
-	unsigned i;
-
 	if (!blocks_in_state(p, v->first, v->nblocks, NC_BLOCK_TAKEN))
 		return NC_EINVAL;
-	for (i = 0; i < v->nblocks; i++)
-		p->state[v->first + i] = NC_BLOCK_INFLIGHT;
+	set_state(p, v->first, v->nblocks, NC_BLOCK_INFLIGHT);
 	p->stats.taken_blocks -= v->nblocks;
 	p->stats.inflight_blocks += v->nblocks;
 	return NC_OK;
@@ -318,6 +342,17 @@ void nc_pool_on_space(struct nc_pool *p, nc_pool_space_cb cb, void *arg)
 
 /* ------------------------------------------------------------ slices */
 
+unsigned nc_pool_nslices(const struct nc_pool *p,
+			 const struct nc_pool_view *v, uint32_t used)
+{
+	size_t pos = (size_t)(v->data - p->base);
+
+	if (!used)
+		return 0;
+	return (unsigned)((pos + used - 1) / NC_PAGE_SIZE - pos / NC_PAGE_SIZE)
+	       + 1;
+}
+
 int nc_pool_slices(const struct nc_pool *p, const struct nc_pool_view *v,
 		   uint32_t used, struct nc_pool_slice *out, unsigned max)
 {
@@ -326,6 +361,15 @@ int nc_pool_slices(const struct nc_pool *p, const struct nc_pool_view *v,
 
 	if (used > v->size)
 		return NC_EINVAL;
+	/* The usual case, a view inside one page: one slice, no loop. */
+	if (used && pos % NC_PAGE_SIZE + used <= NC_PAGE_SIZE) {
+		if (!max)
+			return NC_E2BIG;
+		out[0].gref = p->refs[pos / NC_PAGE_SIZE];
+		out[0].offset = (uint16_t)(pos % NC_PAGE_SIZE);
+		out[0].len = (uint16_t)used;
+		return 1;
+	}
 	while (used) {
 		uint32_t off = (uint32_t)(pos % NC_PAGE_SIZE);
 		uint32_t len = NC_PAGE_SIZE - off;

@@ -81,6 +81,21 @@ struct nc_back_rxq_entry {
 	uint8_t gso_type;
 };
 
+/* Private: a TX frame parsed whose data is still to come in with the
+ * round's one batched grant copy; delivered and answered after it. */
+struct nc_back_txpend {
+	uint32_t off;          /* in frame_buf */
+	uint32_t len;
+	uint32_t flags;
+	uint32_t extra_mask;   /* bit k: its slot k is an extra-info slot */
+	uint32_t copy;         /* its first slot in tx_copy[] */
+	uint16_t seg, nseg;    /* its segments: segs[seg .. seg + nseg) */
+	uint16_t gso_size;
+	uint8_t gso_type;
+	uint8_t slots;
+	uint8_t ok;            /* every segment copied */
+};
+
 struct nc_back {
 	struct nc_platform plat;
 	struct nc_back_config cfg;      /* cfg.path points at `path` */
@@ -109,8 +124,11 @@ struct nc_back {
 	struct nc_tx_parsed parsed;
 	/* grant-copy segments of one batch (RX: up to a ring's worth) */
 	struct nc_copy_seg segs[NC_RX_RING_SIZE];
-	/* one frame being assembled */
+	/* TX frames being assembled, back to back (one batched copy) */
 	uint8_t frame_buf[NC_MAX_FRAME + 1];
+	struct nc_back_txpend txpend[NC_TX_RING_SIZE];
+	unsigned ntxpend, txpend_segs;
+	uint32_t txpend_bytes;
 	/* bounded queue toward the frontend: a byte ring of frames */
 	struct nc_back_rxq_entry rxq[NC_BACK_RXQ_MAX_FRAMES];
 	unsigned rxq_head, rxq_len;

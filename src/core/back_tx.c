@@ -3,9 +3,10 @@
  *
  * One round: read the request producer once (checked), copy every
  * published slot once into b->tx_copy, then parse frame after frame with
- * nc_tx_parse and answer every slot in ring order.  A frame's data comes
- * in with one batched grant copy into b->frame_buf; the frontend's pages
- * are never mapped, so it cannot change a frame after we looked at it.
+ * nc_tx_parse and answer every slot in ring order.  The frames' data
+ * comes in with one batched grant copy per round (or per frame_buf-full)
+ * into b->frame_buf, back to back; the frontend's pages are never mapped,
+ * so it cannot change a frame after we looked at it.
  * One publish per round, one notification per poll; bounded work per
  * call.  Freestanding.
  */
@@ -44,17 +45,18 @@ static int16_t tx_drop(struct nc_back *b, enum nc_reason why)
 	return NETIF_RSP_ERROR;
 }
 
-/* One segment per non-empty fragment, into frame_buf in order.  Returns
- * the segment count, or -1 when the fragments do not add up. */
-static int tx_segments(struct nc_back *b)
+/* One segment per non-empty fragment, into frame_buf from `pos` on, in
+ * segs[] from `seg` on.  Returns the segment count, or -1 when the
+ * fragments do not add up. */
+static int tx_segments(struct nc_back *b, uint32_t pos, unsigned seg)
 {
 	const struct nc_tx_parsed *p = &b->parsed;
-	uint32_t pos = 0;
+	uint32_t start = pos;
 	unsigned i, n = 0;
 
 	for (i = 0; i < p->nfrags && i < NC_PARSE_MAX_SLOTS; i++) {
 		const struct nc_tx_frag *f = &p->frags[i];
-		struct nc_copy_seg *s = &b->segs[n];
+		struct nc_copy_seg *s = &b->segs[seg + n];
 
 		if (f->len == 0)
 			continue;       /* XSA-448: answered, carries nothing */
@@ -70,53 +72,65 @@ static int tx_segments(struct nc_back *b)
 		s->dst.local = b->frame_buf + pos;
 		s->len = f->len;
 		s->flags = NC_COPY_SRC_GREF;
+		s->status = NC_EIO;     /* until the copy says otherwise */
 		pos += f->len;
 		n++;
 	}
 	/* Invariant (MSA01): the fragments cover the frame exactly, so every
 	 * byte delivered was copied from this frame's grants just now. */
-	return pos == p->total ? (int)n : -1;
+	return pos - start == p->total ? (int)n : -1;
 }
 
-static int tx_fetch(struct nc_back *b, unsigned n)
-{
-	const struct nc_grants *g = &b->plat.grants;
-	unsigned i;
-
-	if (n == 0)
-		return NC_OK;
-	if (g->ops->copy(g->ctx, b->segs, n) != NC_OK)
-		return NC_EPERM;
-	for (i = 0; i < n; i++)
-		if (b->segs[i].status != NC_OK)
-			return NC_EPERM;
-	return NC_OK;
-}
-
-/* A parsed frame: fetch, finish, deliver.  Returns the slots' status. */
-static int16_t tx_deliver(struct nc_back *b)
+/* Whether the frame just parsed joins the pending batch: room for its
+ * bytes in frame_buf, its segments in segs[] and its record.  A frame
+ * always fits an empty batch. */
+static int tx_fits(const struct nc_back *b)
 {
 	const struct nc_tx_parsed *p = &b->parsed;
-	struct nc_frame fr;
-	int n;
 
-	if (p->total == 0)
-		return NETIF_RSP_OKAY;  /* a multicast update: no filter */
-	n = tx_segments(b);
-	if (n < 0)
-		return tx_drop(b, NC_R_SIZE_CHAIN);
-	if (tx_fetch(b, (unsigned)n) != NC_OK)
+	return b->ntxpend < NC_TX_RING_SIZE &&
+	       b->txpend_segs + p->nfrags <= sizeof(b->segs) /
+					     sizeof(b->segs[0]) &&
+	       b->txpend_bytes + p->total <= sizeof(b->frame_buf);
+}
+
+/* Answer a pending frame's slots, in ring order: ids from the private
+ * copy of its requests (extra-info slots: id 0 and NETIF_RSP_NULL, as
+ * tx_answer), then consume them. */
+static void tx_answer_pending(struct nc_back *b,
+			      const struct nc_back_txpend *e, int16_t status)
+{
+	unsigned k;
+
+	for (k = 0; k < e->slots; k++) {
+		netif_tx_response_t *r =
+			RING_GET_RESPONSE(&b->tx, b->tx.rsp_prod_pvt);
+		int extra = (e->extra_mask >> k) & 1u;
+
+		r->id = extra ? 0 : b->tx_copy[e->copy + k].id;
+		r->status = extra ? NETIF_RSP_NULL : status;
+		b->tx.rsp_prod_pvt++;
+	}
+	b->tx.req_cons += e->slots;
+}
+
+/* A copied frame: finish and deliver it.  Returns its slots' status. */
+static int16_t tx_finish(struct nc_back *b, const struct nc_back_txpend *e)
+{
+	struct nc_frame fr;
+
+	if (!e->ok)
 		return tx_drop(b, NC_R_BAD_GREF);
 	memset(&fr, 0, sizeof(fr));
-	fr.data = b->frame_buf;
-	fr.len = p->total;
-	fr.flags = p->flags;
-	fr.gso_size = p->gso_size;
-	fr.gso_type = p->gso_type;
+	fr.data = b->frame_buf + e->off;
+	fr.len = e->len;
+	fr.flags = e->flags;
+	fr.gso_size = e->gso_size;
+	fr.gso_type = e->gso_type;
 	if ((fr.flags & NC_FRAME_CSUM_BLANK) && b->cfg.need_full_csum) {
 		/* The frontend's data arrived intact: answered OKAY, as
 		 * Linux does when checksum setup fails after the copy. */
-		if (nc_csum_complete_frame(b->frame_buf, p->total) != 0) {
+		if (nc_csum_complete_frame(b->frame_buf + e->off, e->len) != 0) {
 			ncb_count(&b->stats.rx, NC_R_CSUM);
 			return NETIF_RSP_OKAY;
 		}
@@ -124,10 +138,81 @@ static int16_t tx_deliver(struct nc_back *b)
 		fr.flags |= NC_FRAME_DATA_VALIDATED;
 	}
 	b->stats.rx.packets++;
-	b->stats.rx.bytes += p->total;
+	b->stats.rx.bytes += e->len;
 	if (b->cfg.deliver)
 		b->cfg.deliver(b->cfg.deliver_arg, &fr);
 	return NETIF_RSP_OKAY;
+}
+
+/* Copy every pending frame in one grant-copy call (Linux netback's
+ * batched gnttab_copy: one platform call per batch, not per frame), then
+ * deliver and answer them in ring order.  While a frame is delivered,
+ * req_cons and rsp_prod_pvt stand at its first slot, as without the
+ * batch. */
+static void tx_flush(struct nc_back *b)
+{
+	const struct nc_grants *g = &b->plat.grants;
+	unsigned i, k, n = b->ntxpend;
+	int all_ok;
+
+	if (n == 0)
+		return;
+	all_ok = g->ops->copy(g->ctx, b->segs, b->txpend_segs) == NC_OK;
+	/* Every frame's outcome first: a deliver callback may queue toward
+	 * the frontend (nc_back_queue), whose RX path reuses segs[]. */
+	for (i = 0; i < n; i++) {
+		struct nc_back_txpend *e = &b->txpend[i];
+
+		e->ok = 1;
+		for (k = 0; !all_ok && k < e->nseg; k++)
+			if (b->segs[e->seg + k].status != NC_OK)
+				e->ok = 0;
+	}
+	b->ntxpend = 0;
+	b->txpend_segs = 0;
+	b->txpend_bytes = 0;
+	for (i = 0; i < n; i++)
+		tx_answer_pending(b, &b->txpend[i],
+				  tx_finish(b, &b->txpend[i]));
+}
+
+/* tx_queue's answer for a frame that waits for the batch's copy (the
+ * NETIF_RSP_* values are -2..1). */
+#define TX_QUEUED 2
+
+/* An OK frame at tx_copy[off]: its segments join the batch (flushed first
+ * when full), or the status to answer it with now. */
+static int tx_queue(struct nc_back *b, unsigned off)
+{
+	const struct nc_tx_parsed *p = &b->parsed;
+	struct nc_back_txpend *e;
+	unsigned i;
+	int n;
+
+	if (p->total == 0)
+		return NETIF_RSP_OKAY;  /* a multicast update: no filter */
+	if (!tx_fits(b))
+		tx_flush(b);
+	n = tx_segments(b, b->txpend_bytes, b->txpend_segs);
+	if (n < 0)
+		return tx_drop(b, NC_R_SIZE_CHAIN);
+	e = &b->txpend[b->ntxpend++];
+	e->off = b->txpend_bytes;
+	e->len = p->total;
+	e->flags = p->flags;
+	e->gso_size = p->gso_size;
+	e->gso_type = p->gso_type;
+	e->seg = (uint16_t)b->txpend_segs;
+	e->nseg = (uint16_t)n;
+	e->copy = off;
+	e->slots = (uint8_t)p->slots;   /* <= NC_PARSE_MAX_SLOTS (32) */
+	e->extra_mask = 0;
+	for (i = 0; i < p->slots; i++)
+		if (p->is_extra[i])
+			e->extra_mask |= 1u << i;
+	b->txpend_bytes += p->total;
+	b->txpend_segs += (unsigned)n;
+	return TX_QUEUED;
 }
 
 /* Parse the frame at tx_copy[off]; `left` slots remain.  Anything but a
@@ -164,15 +249,21 @@ static int tx_frames(struct nc_back *b, unsigned avail)
 		int16_t status;
 
 		if (v == NC_V_FATAL) {
+			tx_flush(b);    /* the frames before it are good */
 			nc_back_disable(b, b->parsed.reason);
 			return -1;
 		}
-		status = v == NC_V_OK ? tx_deliver(b)
+		status = v == NC_V_OK ? tx_queue(b, off)
 				      : tx_drop(b, b->parsed.reason);
-		tx_answer(b, status);
-		b->tx.req_cons += b->parsed.slots;
 		off += b->parsed.slots;
+		if (status == TX_QUEUED)
+			continue;       /* answered by tx_flush */
+		/* Answered now, after every frame before it (ring order). */
+		tx_flush(b);
+		tx_answer(b, (int16_t)status);
+		b->tx.req_cons += b->parsed.slots;
 	}
+	tx_flush(b);            /* before the round's answers are published */
 	return (int)avail;
 }
 

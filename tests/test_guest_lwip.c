@@ -1220,6 +1220,46 @@ out:
 	env_free(t, e);
 }
 
+/* "/big/N": N bytes of the pattern; N out of range or not digits: 404. */
+static void test_http_big_n(struct tap *t)
+{
+	static const char *const bad[] = { "/big/0", "/big/", "/big/12x",
+		"/big/268435457", "/big/-1", "/big/1234567890" };
+	struct env *e = env_new(t, 0);
+	const uint8_t *body;
+	size_t len = 0, i;
+	char req[96];
+	uint16_t port = 44000;
+
+	if (!connected(t, e))
+		goto out;
+	if (tcp_handshake(t, e, port++) ||
+	    http_get(t, e, "GET /big/70001 HTTP/1.1\r\n\r\n", 5000))
+		goto out;
+	body = http_body(&e->tc, &len);
+	CHECK(t, body != NULL);
+	CHECK(t, strstr((const char *)e->tc.rx, "Content-Length: 70001\r\n"));
+	CHECK_EQ(t, len, 70001);
+	if (body)
+		CHECK_EQ(t, count_pattern_errors(body, len), 0);
+	free(e->tc.rx);
+	e->tc.rx = NULL;
+	if (tcp_handshake(t, e, port++) ||
+	    http_get(t, e, "HEAD /big/268435456 HTTP/1.1\r\n\r\n", 3000))
+		goto out;
+	CHECK(t, strstr((const char *)e->tc.rx, "Content-Length: 268435456"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		free(e->tc.rx);
+		e->tc.rx = NULL;
+		snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\n\r\n", bad[i]);
+		if (tcp_handshake(t, e, port++) || http_get(t, e, req, 3000))
+			goto out;
+		CHECK(t, !strncmp((const char *)e->tc.rx, "HTTP/1.1 404 ", 13));
+	}
+out:
+	env_free(t, e);
+}
+
 static void test_address_parsing(struct tap *t)
 {
 	ip4_addr_t a, m;
@@ -1270,5 +1310,7 @@ int main(void)
 	tap_run(&t, "HTTP GET /big: 1 MiB intact through a 4-page pool",
 		test_http_big_small_pool);
 	tap_run(&t, "HTTP 404 and HEAD", test_http_not_found_and_head);
+	tap_run(&t, "HTTP /big/N: N bytes of the pattern, bad N 404",
+		test_http_big_n);
 	return tap_done(&t);
 }

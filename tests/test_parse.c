@@ -1142,6 +1142,31 @@ static void test_rx_gso(struct tap *t)
 	}
 }
 
+static void test_rx_gso_one_data_slot(struct tap *t)
+{
+	/* A GSO frame in one buffer: extra_info without more_data, the
+	 * extra in the next slot ends the frame (netback's placement). */
+	netif_rx_response_t s[3];
+	struct nc_rx_parsed p;
+	enum nc_verdict v;
+
+	s[0] = rxr(5, 0, NETRXF_extra_info | NETRXF_csum_blank |
+		   NETRXF_data_validated, 3000);
+	rx_put_extra(&s[1], xgso(0, 1000, XEN_NETIF_GSO_TYPE_TCPV6));
+	s[2] = rxr(7, 0, 0, 60);             /* the next frame's */
+	v = RX_DEF(t, s, 3, 5, &p);
+	EXPECT(t, v, p, NC_V_OK, NC_R_NONE, 2);
+	CHECK_EQ(t, p.flags, NC_FRAME_GSO | NC_FRAME_CSUM_BLANK |
+			     NC_FRAME_DATA_VALIDATED);
+	CHECK_EQ(t, p.gso_size, 1000);
+	CHECK_EQ(t, p.gso_type, XEN_NETIF_GSO_TYPE_TCPV6);
+	CHECK_EQ(t, p.total, 3000);
+	CHECK_EQ(t, p.nfrags, 1);
+	/* the extra not yet published: wait for it */
+	v = RX_DEF(t, s, 1, 5, &p);
+	CHECK_EQ(t, v, NC_V_NEED_MORE);
+}
+
 static void test_rx_extras_not_counted(struct tap *t)
 {
 	/* 18 data slots plus an extra: fine, extras are not data slots. */
@@ -1762,6 +1787,7 @@ int main(void)
 	tap_run(&t, "rx: flags of later responses: only more_data",
 		test_rx_later_flags);
 	tap_run(&t, "rx: GSO tcpv4/tcpv6 OK", test_rx_gso);
+	tap_run(&t, "rx: GSO in one data slot, extra last", test_rx_gso_one_data_slot);
 	tap_run(&t, "rx: extras do not count as data slots",
 		test_rx_extras_not_counted);
 	tap_run(&t, "rx: data_validated bit0, csum_blank bit1 (swapped)",

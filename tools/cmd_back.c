@@ -57,6 +57,7 @@ struct vif {
 	struct nc_pcapw *pcap;
 	struct source src_ev, src_st, src_tap;
 	int busy;                 /* nc_back_poll asked to be called again */
+	int started;              /* nc_back_init succeeded: close it */
 };
 
 struct backd {
@@ -82,6 +83,16 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The backends' clock for the `rate` key: monotonic microseconds. */
+static uint64_t mono_us(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static void vif_log(void *arg, const char *what, long value)
@@ -122,8 +133,9 @@ static void vif_deliver(void *arg, const struct nc_frame *fr)
 	if (v->pcap)
 		nc_pcapw_write(v->pcap, fr->data, fr->len);
 	if (v->bridge == BR_TAP && v->tapfd >= 0) {
-		/* A full TAP queue drops, as a NIC would. */
-		if (write(v->tapfd, fr->data, fr->len) < 0 && v->d->verbose)
+		/* A full TAP queue drops, as a NIC would.  GSO frames go
+		 * as their segments (the TAP has no vnet header). */
+		if (nc_tap_write(v->tapfd, fr) < 0 && v->d->verbose)
 			perror("tap write");
 	} else if (v->bridge == BR_SWITCH) {
 		to_switch(v, fr);
@@ -209,7 +221,7 @@ static int vif_bridge_setup(struct vif *v)
 
 static void vif_free(struct vif *v)
 {
-	if (v->b && v->tp) {
+	if (v->started) {
 		epoll_ctl(v->d->epfd, EPOLL_CTL_DEL,
 			  v->plat.events.ops->fd(v->plat.events.ctx), NULL);
 		epoll_ctl(v->d->epfd, EPOLL_CTL_DEL,
@@ -234,6 +246,7 @@ static int vif_start(struct vif *v)
 		.path = v->path, .need_full_csum = 1,
 		.deliver = vif_deliver, .deliver_arg = v,
 		.log = vif_log, .log_arg = v,
+		.clock_us = mono_us,
 	};
 
 	v->b = calloc(1, sizeof(*v->b));
@@ -246,6 +259,7 @@ static int vif_start(struct vif *v)
 		fprintf(stderr, "netchannel back: %s: init failed\n", v->name);
 		return -1;
 	}
+	v->started = 1;
 	v->src_ev = (struct source){ SRC_VIF_EVENTS, v };
 	v->src_st = (struct source){ SRC_VIF_STORE, v };
 	v->src_tap = (struct source){ SRC_TAP, v };
@@ -415,6 +429,33 @@ static void handle(struct backd *d, struct source *s)
 	}
 }
 
+/* A vif whose frontend waits for `rate` credit is due once it came. */
+static int rate_due(const struct vif *v)
+{
+	uint64_t when;
+
+	return nc_back_next_poll(v->b, &when) && when <= mono_us(NULL);
+}
+
+/* How long the loop may sleep: 200 ms, or until the first vif's `rate`
+ * credit comes (rounded up to a whole ms), so it never spins. */
+static int wait_ms(struct backd *d)
+{
+	uint64_t now = mono_us(NULL), when, ms = 200;
+	unsigned i;
+
+	for (i = 0; i < MAX_VIFS; i++) {
+		if (!d->vifs[i].used ||
+		    !nc_back_next_poll(d->vifs[i].b, &when))
+			continue;
+		if (when <= now)
+			return 0;
+		if ((when - now + 999) / 1000 < ms)
+			ms = (when - now + 999) / 1000;
+	}
+	return (int)ms;
+}
+
 /* Poll every vif that has work; a vif closed by its frontend goes. */
 static int run_vifs(struct backd *d)
 {
@@ -424,7 +465,7 @@ static int run_vifs(struct backd *d)
 	for (i = 0; i < MAX_VIFS; i++) {
 		struct vif *v = &d->vifs[i];
 
-		if (!v->used || !v->busy)
+		if (!v->used || (!v->busy && !rate_due(v)))
 			continue;
 		v->busy = nc_back_poll(v->b);
 		more |= v->busy;
@@ -441,7 +482,8 @@ static int loop(struct backd *d)
 
 	while (!d->stop) {
 		struct epoll_event ev[32];
-		int n = epoll_wait(d->epfd, ev, 32, run_vifs(d) ? 0 : 200), i;
+		int busy = run_vifs(d);
+		int n = epoll_wait(d->epfd, ev, 32, busy ? 0 : wait_ms(d)), i;
 
 		if (n < 0 && errno != EINTR)
 			return -1;

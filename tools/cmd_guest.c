@@ -437,7 +437,10 @@ static int start_stack(struct guest *g)
 	struct nc_front_config fc = {
 		.path = g->path, .poison = g->o.poison,
 		.untrusted = g->o.untrusted, .rx = nc_lwip_netif_rx,
-		.rx_arg = &g->nif, .log = log_frontend };
+		.rx_arg = &g->nif, .log = log_frontend,
+		/* lwIP takes wire-sized TCP segments only: the backend
+		 * segments GSO frames for us. */
+		.no_gso = 1 };
 	struct nc_guest_services_config sc = {
 		.udp_echo_port = g->o.udp_port, .http_port = g->o.http_port,
 		.name = g->name };

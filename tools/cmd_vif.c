@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "netchannel.h"
+#include "netchannel/back.h"
 #include "netchannel/toolstack.h"
 #include "netchannel/xs_store.h"
 #include "store_conn.h"
@@ -67,6 +68,7 @@ static int parse_args(int argc, char **argv, struct vif_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint64_t rate_b, rate_u;
 	int c;
 
 	optind = 1;
@@ -82,7 +84,14 @@ static int parse_args(int argc, char **argv, struct vif_args *a)
 			a->have_mac = 1;
 			break;
 		case 'u': a->spec.mtu = (unsigned)atoi(optarg); break;
-		case 'r': a->spec.rate = optarg; break;
+		case 'r':
+			/* As netback reads it: BYTES per USEC microseconds. */
+			if (nc_back_parse_rate(optarg, &rate_b, &rate_u)) {
+				fprintf(stderr, "vif add: --rate BYTES,USEC\n");
+				return -1;
+			}
+			a->spec.rate = optarg;
+			break;
 		case 't': a->spec.untrusted = 1; break;
 		case 'B': a->bridge = optarg; break;
 		case 'd': a->run_dir = optarg; break;
@@ -106,11 +115,15 @@ static int vif_add(struct nc_store *st, struct vif_args *a)
 	char fe[64], be[64];
 	int rc;
 
-	if (!a->have_fe || a->spec.fe_domid == a->spec.be_domid) {
-		fprintf(stderr, "vif add: --frontend DOMID (not the backend's)"
-			" is required\n");
+	/* Frontend == backend is allowed: a frontend in the backend's own
+	 * domain (Linux netfront in dom0, frontend-id 0) is a real setup. */
+	if (!a->have_fe) {
+		fprintf(stderr, "vif add: --frontend DOMID is required\n");
 		return 2;
 	}
+	/* The bridge key goes in nc_vif_add's transaction: a backend that
+	 * finds the directory finds its bridge too. */
+	a->spec.bridge = a->bridge;
 	rc = nc_vif_add(st, &a->spec);
 	if (rc) {
 		fprintf(stderr, "vif add: %s\n", nc_strerror(rc));
@@ -118,18 +131,6 @@ static int vif_add(struct nc_store *st, struct vif_args *a)
 	}
 	nc_vif_paths(a->spec.fe_domid, a->spec.be_domid, a->spec.handle, fe,
 		     be);
-	if (a->bridge) {
-		char key[96];
-
-		/* read by `netchannel back`: "tap[:NAME]", "switch", "none" */
-		snprintf(key, sizeof(key), "%s/bridge", be);
-		rc = st->ops->write(st->ctx, NC_TXN_NONE, key, a->bridge);
-		if (rc) {
-			fprintf(stderr, "vif add: bridge: %s\n",
-				nc_strerror(rc));
-			return 1;
-		}
-	}
 	printf("vif %u/%u: frontend %s, backend %s\n",
 	       (unsigned)a->spec.fe_domid, a->spec.handle, fe, be);
 	return 0;

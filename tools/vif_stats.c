@@ -30,6 +30,9 @@ int vif_stats_save(const char *run_dir, const struct vif_stats_file *v)
 	FILE *f;
 
 	snprintf(dir, sizeof(dir), "%s/stats", run_dir);
+	/* RUN_DIR itself may not exist yet (on Xen, no simulator made it). */
+	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
+		return -1;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -1;
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, v->name);

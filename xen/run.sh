@@ -19,8 +19,8 @@
 #
 # Environment:
 #   NC_BUILD_DIR          build directory (default build)
-#   NC_XEN_TIMEOUT        seconds before QEMU is killed (default 900)
-#   NC_XEN_TEST_TIMEOUT   seconds for one test script inside dom0 (default 600)
+#   NC_XEN_TIMEOUT        seconds before QEMU is killed (default 1800)
+#   NC_XEN_TEST_TIMEOUT   seconds for one test script inside dom0 (default 900)
 #   NC_XEN_LOGDIR         where the console log goes (default $NC_BUILD_DIR/xen-logs)
 #   NC_XEN_VERBOSE=1      also stream the console to stderr while it runs
 #   NC_XEN_CACHE          base cache (see build-base.sh)
@@ -30,8 +30,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(dirname "$HERE")
 BUILD_DIR=${NC_BUILD_DIR:-build}
 case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$TOP/$BUILD_DIR" ;; esac
-TIMEOUT=${NC_XEN_TIMEOUT:-900}
-TEST_TIMEOUT=${NC_XEN_TEST_TIMEOUT:-600}
+TIMEOUT=${NC_XEN_TIMEOUT:-1800}
+TEST_TIMEOUT=${NC_XEN_TEST_TIMEOUT:-900}
 LOGDIR=${NC_XEN_LOGDIR:-$BUILD_DIR/xen-logs}
 
 log() { printf 'xen/run: [%3ss] %s\n' "$SECONDS" "$*" >&2; }
@@ -126,7 +126,7 @@ ip link set lo up
 . /etc/netchannel-xen/config
 
 setup() {
-	modprobe -a xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd || return 1
+	modprobe -a xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd tun || return 1
 	mountpoint -q /proc/xen || mount -t xenfs xenfs /proc/xen || return 1
 	/etc/init.d/xen start || return 1
 	xenstore-read domid >/dev/null || return 1

@@ -11,6 +11,31 @@
  * The caller allocates struct nc_back (large, fixed-size); fields are
  * private.  Nothing allocates on the data path.
  *
+ * Events: one port, or two with split event channels (the frontend wrote
+ * event-channel-tx and event-channel-rx; TX-ring notifications then go on
+ * the first, RX-ring ones on the second).  Every port of a platform handle
+ * raises the same fd (events.ops->fd), so a caller polls one fd either
+ * way; nc_back_poll takes events from both ports.
+ *
+ * Rate limiting: the toolstack's `rate` key ("BYTES,USEC", read when the
+ * frontend connects and whenever it changes, as Linux) limits what the frontend may transmit to BYTES per
+ * USEC microseconds, a credit scheduler like Linux netback's tx_credit
+ * (src/core/back_rate.c): a frame goes when it fits the credit left in
+ * the window, or when the credit is full (a frame larger than the whole
+ * credit then goes and its excess is repaid by the next windows); unused
+ * credit builds up to a window's plus one largest frame.  Absent, 0 in
+ * either number, or malformed: unlimited (logged when malformed).  It
+ * needs cfg.clock_us; a frame waiting for credit stays on the ring,
+ * unanswered, and nc_back_next_poll says when to poll again: sleep until
+ * then (or an fd fires), do not spin.
+ *
+ * Checksum offload: we offer feature-ipv6-csum-offload (unless
+ * cfg.no_ipv6_csum).  Toward the frontend, a partial checksum
+ * (NC_FRAME_CSUM_BLANK) it did not accept is completed in our copy
+ * before it goes: IPv6 unless it wrote feature-ipv6-csum-offload=1, any
+ * when it wrote feature-no-csum-offload=1 (it then never sees the
+ * csum_blank or data_validated flag either).
+ *
  * Security (enforced in src/core/back_*.c where marked):
  *   - every request is copied out of the ring once and parsed by the pure
  *     functions of parse.h (XSA-155);
@@ -49,16 +74,35 @@ struct nc_back_config {
 	/* The backend directory, absolute or relative to our home. */
 	const char *path;
 	/* Complete partial checksums (NC_FRAME_CSUM_BLANK) before delivery,
-	 * for consumers that cannot (a TAP without vnet headers, a pcap). */
+	 * for consumers that cannot (a TAP without vnet headers, a pcap).
+	 * Not a GSO frame's (NC_FRAME_GSO, delivered whole as sent): a
+	 * consumer that cannot take one segments it with gso.h, which
+	 * completes every segment's checksums. */
 	int need_full_csum;
 	/* Features to offer; each defaults on when 0 is not forced. */
 	int no_sg;
+	/* Do not offer feature-gso-tcpv4/6: a GSO frame the frontend sends
+	 * anyway is dropped (NC_R_BAD_GSO).  Toward the frontend, GSO frames
+	 * given to nc_back_queue go whole when it advertised the feature,
+	 * else as segments, either way. */
+	int no_gso;
 	/* The caller calls nc_back_poll continuously and never sleeps on the
 	 * fds: the rings' event indices are never armed, so the frontend
 	 * publishes without notifying, and the store and event fds are read
 	 * only every NC_BUSY_POLL_CONTROL calls (the rings at every call).
 	 * Never set it for a sleeping loop. */
 	int busy_poll;
+	/* Do not offer feature-split-event-channels (the frontend then
+	 * writes one event-channel).  Both forms are accepted either way. */
+	int no_split_events;
+	/* Do not offer feature-ipv6-csum-offload: the frontend completes
+	 * IPv6 partial checksums itself, and one it sends anyway is
+	 * completed here before delivery. */
+	int no_ipv6_csum;
+	/* Monotonic time in microseconds, for the `rate` key.  NULL: the
+	 * key is not enforced (one log line when it is set). */
+	uint64_t (*clock_us)(void *arg);
+	void *clock_arg;
 	/* RX queue bounds: frames and bytes; 0: 256 frames, 1 MiB. */
 	unsigned rxq_frames;
 	unsigned rxq_bytes;
@@ -96,6 +140,15 @@ struct nc_back_txpend {
 	uint8_t ok;            /* every segment copied */
 };
 
+/* Private: the `rate` key's credit scheduler (src/core/back_rate.h). */
+struct nc_back_rate {
+	uint64_t credit_bytes;  /* per window; 0: unlimited */
+	uint64_t credit_usec;   /* the window */
+	int64_t remaining;      /* credit now; below 0: a big frame's debt */
+	uint64_t window_start;  /* clock_us of the current window's start */
+	int blocked;            /* a frame waits for the next window */
+};
+
 struct nc_back {
 	struct nc_platform plat;
 	struct nc_back_config cfg;      /* cfg.path points at `path` */
@@ -108,15 +161,18 @@ struct nc_back {
 	int resetting;         /* stale frontend: waiting for it to close */
 	int fe_seen;           /* the frontend was seen alive since InitWait */
 	int watching;          /* watch on fe_path/state registered */
+	int watching_rate;     /* watch on our `rate` key registered */
 	int need_notify;       /* a publish asked for an event this round */
 	/* what the frontend asked for */
 	int fe_sg, fe_rx_notify, fe_csum_offload, fe_gso_tcpv4, fe_gso_tcpv6;
+	int fe_ipv6_csum;      /* feature-ipv6-csum-offload */
 	/* rings, mapped from the frontend's grants */
 	void *tx_map, *rx_map;
 	netif_tx_back_ring_t tx;
 	netif_rx_back_ring_t rx;
-	nc_port_t port;
-	int have_port;
+	nc_port_t port;        /* the one port, or split: TX's */
+	nc_port_t port_rx;     /* split event channels: RX's */
+	int have_port, have_port_rx;
 	RING_IDX tx_published, rx_published;
 	/* private copies of ring slots (single fetch) */
 	netif_tx_request_t tx_copy[NC_TX_RING_SIZE];
@@ -136,6 +192,7 @@ struct nc_back {
 	uint32_t rxq_wr;       /* next write offset in rxq_data */
 	uint8_t *rxq_data;     /* cfg.rxq_bytes bytes, caller-provided */
 	uint32_t rxq_size;
+	struct nc_back_rate rate;  /* the `rate` key, on the TX path */
 	/* accounting */
 	struct nc_vif_stats stats;
 	long disable_reason;
@@ -157,9 +214,26 @@ void nc_back_handle_watch(struct nc_back *b, const char *path,
 			  const char *token);
 void nc_back_handle_event(struct nc_back *b);
 
+/* Rate limiting: 1 and *when_us (cfg.clock_us's time) when a frame from
+ * the frontend waits for credit: poll again then, even if no fd fires.
+ * 0 when nothing waits on the clock. */
+int nc_back_next_poll(const struct nc_back *b, uint64_t *when_us);
+
+/* Parse a `rate` value, "BYTES,USEC" (two decimals, as Linux netback
+ * reads it): NC_OK, or NC_EINVAL for anything else.  0 for either number
+ * means unlimited, as does a malformed or absent key. */
+int nc_back_parse_rate(const char *s, uint64_t *bytes, uint64_t *usec);
+
 /* Queue a frame for the frontend.  NC_OK when queued; NC_ENOSPC when the
  * queue is full (the frame is dropped and counted, never kept);
- * NC_ENOTCONN when not connected (dropped, counted); NC_EMSGSIZE. */
+ * NC_ENOTCONN when not connected (dropped, counted); NC_EMSGSIZE.
+ * A GSO frame (NC_FRAME_GSO, gso_type and gso_size set) is checked with
+ * nc_gso_plan (NC_EINVAL, counted as NC_R_BAD_GSO, when it cannot be
+ * segmented), then goes whole with a GSO extra-info slot when the
+ * frontend advertised feature-gso-tcpv4/6 for its type (and
+ * scatter-gather and checksum offload), else as its segments (gso.h),
+ * each a frame with complete checksums; when the queue fills part way,
+ * the remaining segments are dropped and counted (NC_ENOSPC). */
 int nc_back_queue(struct nc_back *b, const struct nc_frame *frame);
 
 /* Whether a frame of `len` bytes would be queued now. */

@@ -12,6 +12,18 @@
  * TX pool's bookkeeping and a 64 KiB private frame buffer live in it); its
  * fields are private.  Nothing allocates on the data path.
  *
+ * Events: with a backend offering feature-split-event-channels the device
+ * uses two ports (event-channel-tx for the TX ring, event-channel-rx for
+ * the RX ring) unless cfg.no_split_events; otherwise one.  Every port of
+ * a platform handle raises the same fd (events.ops->fd), so a caller
+ * polls that one fd either way, and nc_front_poll takes both ports'
+ * events.
+ *
+ * Checksum offload: frames sent with NC_FRAME_CSUM_BLANK that the backend
+ * did not offer to take (IPv6 without its feature-ipv6-csum-offload, or
+ * any with cfg.no_csum_offload) have their checksum completed in software
+ * before they go, and are sent NC_FRAME_DATA_VALIDATED.
+ *
  * Security (each enforced where marked in src/core/front_*.c):
  *   - every TX byte the backend can read is written by this frame's
  *     writer or zero (the pool; MSA01);
@@ -58,6 +70,19 @@ struct nc_front_config {
 	int poison;            /* pool poison mode (tests) */
 	int untrusted;         /* bounce as if `trusted` were 0 */
 	int no_sg;             /* do not use scatter-gather */
+	/* Use one event channel even when the backend offers split ones. */
+	int no_split_events;
+	/* Write feature-no-csum-offload=1 (and feature-ipv6-csum-offload=0):
+	 * the backend then sends full checksums and no checksum flags; we
+	 * complete our own partial checksums before sending too. */
+	int no_csum_offload;
+	/* Write feature-ipv6-csum-offload=0: partial IPv6 checksums are
+	 * completed by the backend before they reach us. */
+	int no_ipv6_csum;
+	/* Do not advertise feature-gso-tcpv4/6 (receiving GSO frames): the
+	 * backend then segments them.  Without scatter-gather they are
+	 * never advertised (a GSO frame spans pages). */
+	int no_gso;
 	/* BENCHMARK ONLY, never for real use: the TX pool's no_zero (a
 	 * frame's unwritten bytes may then carry an earlier frame's data to
 	 * the backend).  For `netchannel bench --no-zero`'s ratio. */
@@ -115,8 +140,9 @@ struct nc_front {
 	netif_rx_front_ring_t rx;
 	void *tx_page, *rx_page;
 	nc_gref_t tx_ref, rx_ref;
-	nc_port_t port;
-	int have_port;
+	nc_port_t port;                       /* the one port, or TX's */
+	nc_port_t port_rx;                    /* split: the RX ring's */
+	int have_port, have_port_rx;
 	RING_IDX tx_published, rx_published;
 	/* TX: frames by id of their first slot; every slot's id */
 	struct nc_pool pool;
@@ -166,6 +192,25 @@ int nc_front_write(struct nc_front *f, size_t size,
 /* Send one frame gathered from n pieces (copied into the pool). */
 int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
 		  uint32_t flags);
+
+/* GSO (TCP segmentation offload).  nc_front_write and nc_front_send
+ * refuse NC_FRAME_GSO (NC_EINVAL): a GSO frame goes through these, with
+ * its type (XEN_NETIF_GSO_TYPE_TCPV4 or _TCPV6) and segment size (the
+ * MSS, >= 1).  The frame, up to NC_MAX_FRAME bytes, is sent as one, with
+ * a GSO extra-info slot after its first request; the backend segments it
+ * or passes it on.  It should carry NC_FRAME_CSUM_BLANK (the TCP checksum
+ * holding the pseudo-header sum), as Linux sends them.  NC_EINVAL when the
+ * backend did not offer feature-gso-tcpv4/6 for this type (see
+ * nc_front_can_gso) or gso_size is 0; otherwise as nc_front_write. */
+int nc_front_write_gso(struct nc_front *f, size_t size,
+		       size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
+		       void *ctx, uint32_t flags, uint8_t gso_type,
+		       uint16_t gso_size);
+int nc_front_send_gso(struct nc_front *f, const struct nc_iov *iov,
+		      unsigned n, uint32_t flags, uint8_t gso_type,
+		      uint16_t gso_size);
+/* 1 when the connected backend takes GSO frames of this type. */
+int nc_front_can_gso(const struct nc_front *f, uint8_t gso_type);
 
 /* Without an rx callback: take the next received frame.  1 and *out set
  * (valid until the next call), 0 when none waits. */

@@ -26,6 +26,11 @@ struct nc_vif_spec {
 	unsigned mtu;         /* 0: 1500 */
 	int untrusted;        /* write trusted = 0 */
 	const char *rate;     /* "bytes,usec", or NULL */
+	/* The backend directory's `bridge` key for `netchannel back`
+	 * ("tap[:NAME]", "switch", "none"), or NULL.  Written in the same
+	 * transaction as the rest: a backend that sees the directory sees
+	 * its bridge too. */
+	const char *bridge;
 };
 
 /* Create both directories with their owners and permissions. */

@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netchannel/errors.h"
+#include "netchannel/gso.h"
+#include "netchannel/wire.h"
 #include "tap.h"
 
 static int set_mtu_up(const char *name, unsigned mtu)
@@ -52,4 +55,36 @@ int nc_tap_open(const char *name, unsigned mtu, char *name_out)
 	}
 	snprintf(name_out, IFNAMSIZ, "%s", ifr.ifr_name);
 	return fd;
+}
+
+/* A GSO frame as its segments, one write each, built in one buffer. */
+static int write_segments(int fd, const struct nc_frame *fr)
+{
+	uint8_t seg[NC_MAX_FRAME];
+	struct nc_gso_plan p;
+	unsigned i;
+
+	if (nc_gso_plan(fr->data, fr->len, fr->gso_type, fr->gso_size, &p)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < p.nsegs; i++) {
+		int n = nc_gso_segment(fr->data, fr->len, &p, i, seg,
+				       sizeof(seg));
+
+		if (n < 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (write(fd, seg, (size_t)n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int nc_tap_write(int fd, const struct nc_frame *fr)
+{
+	if (fr->flags & NC_FRAME_GSO)
+		return write_segments(fd, fr);
+	return write(fd, fr->data, fr->len) < 0 ? -1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "back_internal.h"
+#include "back_rate.h"
 
 void ncb_log(const struct nc_back *b, const char *what, long value)
 {
@@ -58,14 +59,46 @@ void ncb_fail(struct nc_back *b, struct nc_dir_stats *dir,
 	ncb_switch_state(b, XenbusStateClosing);
 }
 
+static void notify_port(struct nc_back *b, nc_port_t port)
+{
+	if (b->plat.events.ops->notify(b->plat.events.ctx, port) == NC_OK)
+		b->stats.events_out++;
+}
+
 void ncb_kick(struct nc_back *b)
 {
-	if (!b->need_notify)
+	int want = b->need_notify;
+
+	if (!want || !b->have_port)
 		return;
 	b->need_notify = 0;
-	if (b->have_port &&
-	    b->plat.events.ops->notify(b->plat.events.ctx, b->port) == NC_OK)
-		b->stats.events_out++;
+	if (!b->have_port_rx) {         /* one port for both rings */
+		notify_port(b, b->port);
+		return;
+	}
+	/* Split event channels: TX-ring answers on the TX port, RX-ring
+	 * frames on the RX port (the frontend sleeps on each separately). */
+	if (want & NCB_NOTIFY_TX)
+		notify_port(b, b->port);
+	if (want & NCB_NOTIFY_RX)
+		notify_port(b, b->port_rx);
+}
+
+/* The credit scheduler's verdict on a frame of `size` bytes from the
+ * frontend: 1 when it may go now (charged), 0 when it waits. */
+int ncb_rate_admit(struct nc_back *b, uint32_t size)
+{
+	if (!nc_rate_limited(&b->rate) || size == 0 || !b->cfg.clock_us)
+		return 1;
+	return nc_rate_admit(&b->rate, size,
+			     b->cfg.clock_us(b->cfg.clock_arg));
+}
+
+int nc_back_next_poll(const struct nc_back *b, uint64_t *when_us)
+{
+	if (!b || !when_us || b->state != NC_BACK_CONNECTED)
+		return 0;
+	return nc_rate_next(&b->rate, when_us);
 }
 
 int ncb_work(struct nc_back *b)
@@ -146,6 +179,13 @@ static int drain_watches(struct nc_back *b)
 	return 1;
 }
 
+/* Whether `port` is one of ours: the one port, or either split one. */
+static int our_port(const struct nc_back *b, nc_port_t port)
+{
+	return (b->have_port && port == b->port) ||
+	       (b->have_port_rx && port == b->port_rx);
+}
+
 /* Pending ports, a bounded number per call.  XSA-332/391: an event costs
  * one read; one for a disabled or closed vif is consumed and ignored. */
 static int drain_events(struct nc_back *b)
@@ -159,7 +199,7 @@ static int drain_events(struct nc_back *b)
 
 		if (rc != 1 && rc != 2)
 			return 0;
-		if (!b->have_port || port != b->port)
+		if (!our_port(b, port))
 			continue;
 		b->stats.events_in++;
 		if (rc == 2) {
@@ -194,7 +234,11 @@ int nc_back_poll(struct nc_back *b)
 void nc_back_handle_watch(struct nc_back *b, const char *path,
 			  const char *token)
 {
-	(void)path;  /* one watch per device: its token says it all */
+	(void)path;  /* one watch per key: its token says it all */
+	if (token && strcmp(token, NCB_RATE_WATCH_TOKEN) == 0) {
+		ncb_rate_changed(b);
+		return;
+	}
 	if (!token || strcmp(token, NCB_WATCH_TOKEN) != 0)
 		return;
 	ncb_xs_frontend_changed(b);

@@ -25,6 +25,11 @@
 /* Domain ids from DOMID_FIRST_RESERVED (0x7FF0) on are not domains. */
 #define NCB_DOMID_MAX 0x7FEFu
 
+/* b->need_notify bits: the ring whose publish asked for an event.  With
+ * split event channels each ring's event goes on its own port. */
+#define NCB_NOTIFY_TX 0x1
+#define NCB_NOTIFY_RX 0x2
+
 /* The RX queue's defaults when the config leaves them 0. */
 #define NCB_RXQ_DEFAULT_FRAMES 256u
 #define NCB_RXQ_DEFAULT_BYTES (1u << 20)

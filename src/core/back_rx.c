@@ -11,14 +11,24 @@
  * posted buffer at offset 0; each response sits in the same ring slot as
  * its request (Linux netfront relies on it).  When the head frame needs
  * more buffers than are posted we wait for the frontend's event; nothing
- * is dropped for that.  Freestanding.
+ * is dropped for that.
+ *
+ * GSO: a GSO frame goes whole to a frontend that advertised
+ * feature-gso-tcpv4/6 for its type (with feature-sg and checksum
+ * offload, IPv6's for TCPv6), its first response flagged
+ * NETRXF_extra_info and the GSO extra in the next slot, before the rest
+ * of the data (Linux netback's placement: extras go after the first data
+ * slot).  To any other frontend it is segmented in software (gso.c) into
+ * the queue, one complete-checksum frame per segment.  Freestanding.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "back_internal.h"
+#include "csum_offload.h"
 #include "netchannel/csum.h"
+#include "netchannel/gso.h"
 
 static struct nc_back_rxq_entry *rxq_at(struct nc_back *b, unsigned i)
 {
@@ -32,6 +42,36 @@ static unsigned rx_slots(const struct nc_back *b, uint32_t len)
 	if (!b->fe_sg)
 		return len <= NC_PAGE_SIZE ? 1u : 0u;
 	return (len + NC_PAGE_SIZE - 1) / NC_PAGE_SIZE;
+}
+
+/* Extra-info slots a queued frame takes: the GSO one. */
+static unsigned rx_extras(uint32_t flags)
+{
+	return (flags & NC_FRAME_GSO) ? 1u : 0u;
+}
+
+/* Ring slots a queued frame needs, its extra included; 0: never. */
+static unsigned entry_slots(const struct nc_back *b,
+			    const struct nc_back_rxq_entry *e)
+{
+	unsigned data = rx_slots(b, e->len);
+
+	return data ? data + rx_extras(e->flags) : 0u;
+}
+
+/* Whether the frontend takes GSO frames of this type whole: it said so,
+ * and it takes frames across pages with partial checksums of that IP
+ * version (as Linux, where TSO needs scatter-gather and checksum
+ * offload, TSO6 IPv6's). */
+static int rx_gso_ok(const struct nc_back *b, uint8_t gso_type)
+{
+	if (!b->fe_sg || !b->fe_csum_offload)
+		return 0;
+	if (gso_type == XEN_NETIF_GSO_TYPE_TCPV4)
+		return b->fe_gso_tcpv4;
+	if (gso_type == XEN_NETIF_GSO_TYPE_TCPV6)
+		return b->fe_gso_tcpv6 && b->fe_ipv6_csum;
+	return 0;
 }
 
 /* Where a frame of len bytes goes in the byte ring: 1 and *off, or 0.
@@ -80,22 +120,36 @@ void ncb_rxq_flush(struct nc_back *b)
 	}
 }
 
-/* A frontend with feature-no-csum-offload cannot take a partial checksum:
- * complete it in our copy.  0, or -1 when the frame has none to complete. */
+/* Partial checksums the frontend did not accept are completed in our
+ * copy: IPv4 unless it wrote feature-no-csum-offload, IPv6 only when it
+ * wrote feature-ipv6-csum-offload.  A frontend with no-csum-offload gets
+ * full checksums and neither flag, ever.  0, or -1 when the frame has a
+ * partial checksum that cannot be completed. */
 static int rx_fix_csum(struct nc_back *b, uint32_t off, uint32_t len,
 		       uint32_t *flags)
 {
-	if (!(*flags & NC_FRAME_CSUM_BLANK) || b->fe_csum_offload)
-		return 0;
-	if (nc_csum_complete_frame(b->rxq_data + off, len) != 0)
+	const uint8_t *data = b->rxq_data + off;
+	unsigned accept = (b->fe_csum_offload ? NC_OFFLOAD_IPV4 : 0u) |
+			  (b->fe_ipv6_csum ? NC_OFFLOAD_IPV6 : 0u);
+	int complete = b->fe_csum_offload
+		? nc_csum_must_complete(data, len, *flags, accept)
+		: (*flags & NC_FRAME_CSUM_BLANK) != 0;
+
+	if (complete && nc_csum_complete_frame(b->rxq_data + off, len) != 0)
 		return -1;
-	*flags = NC_FRAME_DATA_VALIDATED;
+	if (!b->fe_csum_offload)
+		*flags &= ~(uint32_t)(NC_FRAME_CSUM_BLANK |
+				      NC_FRAME_DATA_VALIDATED);
+	else if (complete)
+		*flags = (*flags & ~(uint32_t)NC_FRAME_CSUM_BLANK) |
+			 NC_FRAME_DATA_VALIDATED;
 	return 0;
 }
 
-/* Why a frame of len bytes cannot be queued now, or NC_R_NONE. */
+/* Why a frame of len bytes (extras: its extra-info slots) cannot be
+ * queued now, or NC_R_NONE. */
 static enum nc_reason rx_refuse(const struct nc_back *b, uint32_t len,
-				uint32_t *off)
+				unsigned extras, uint32_t *off)
 {
 	if (len == 0)
 		return NC_R_RUNT;
@@ -103,7 +157,8 @@ static enum nc_reason rx_refuse(const struct nc_back *b, uint32_t len,
 		return NC_R_TOO_BIG;
 	if (b->state != NC_BACK_CONNECTED)
 		return NC_R_NOT_CONNECTED;
-	if (!rx_slots(b, len))
+	/* A frame (and its extras) that can never fit the ring. */
+	if (!rx_slots(b, len) || rx_slots(b, len) + extras > NC_RX_RING_SIZE)
 		return NC_R_TOO_BIG;
 	/* XSA-392: bounded in frames and bytes. */
 	if (!rxq_place(b, len, off))
@@ -115,47 +170,131 @@ int nc_back_can_queue(const struct nc_back *b, uint32_t len)
 {
 	uint32_t off;
 
-	return rx_refuse(b, len, &off) == NC_R_NONE;
+	return rx_refuse(b, len, 0, &off) == NC_R_NONE;
 }
 
-int nc_back_queue(struct nc_back *b, const struct nc_frame *frame)
+/* Count a refusal; the error nc_back_queue answers with. */
+static int rx_refused(struct nc_back *b, enum nc_reason why)
 {
-	struct nc_back_rxq_entry *e;
-	uint32_t off = 0, flags;
-	enum nc_reason why;
+	ncb_count(&b->stats.tx, why);
+	if (why == NC_R_QUEUE_FULL)
+		return NC_ENOSPC;
+	return why == NC_R_NOT_CONNECTED ? NC_ENOTCONN : NC_EMSGSIZE;
+}
 
-	if (!frame || (!frame->data && frame->len))
-		return NC_EINVAL;
-	why = rx_refuse(b, frame->len, &off);
-	if (why != NC_R_NONE) {
-		ncb_count(&b->stats.tx, why);
-		if (why == NC_R_QUEUE_FULL)
-			return NC_ENOSPC;
-		return why == NC_R_NOT_CONNECTED ? NC_ENOTCONN : NC_EMSGSIZE;
+/* Append the frame just written at rxq_data + off to the queue; gso
+ * names the GSO frame whose type and size go with it, or is NULL. */
+static void rxq_push(struct nc_back *b, uint32_t off, uint32_t len,
+		     uint32_t flags, const struct nc_frame *gso)
+{
+	struct nc_back_rxq_entry *e = rxq_at(b, b->rxq_len);
+
+	memset(e, 0, sizeof(*e));
+	e->off = off;
+	e->len = len;
+	e->flags = flags;
+	if (gso) {
+		e->flags |= NC_FRAME_GSO;
+		e->gso_size = gso->gso_size;
+		e->gso_type = gso->gso_type;
 	}
+	b->rxq_len++;
+	b->rxq_used += len;
+	b->rxq_wr = off + len;
+}
+
+/* One frame as it is (a GSO frame with its extra: gso != NULL). */
+static int rx_queue_one(struct nc_back *b, const struct nc_frame *frame,
+			const struct nc_frame *gso)
+{
+	uint32_t off = 0, flags;
+	enum nc_reason why = rx_refuse(b, frame->len, gso ? 1u : 0u, &off);
+
+	if (why != NC_R_NONE)
+		return rx_refused(b, why);
 	memcpy(b->rxq_data + off, frame->data, frame->len);
 	flags = frame->flags & (NC_FRAME_CSUM_BLANK | NC_FRAME_DATA_VALIDATED);
 	if (rx_fix_csum(b, off, frame->len, &flags)) {
 		ncb_count(&b->stats.tx, NC_R_CSUM);
 		return NC_EINVAL;
 	}
-	e = rxq_at(b, b->rxq_len);
-	memset(e, 0, sizeof(*e));
-	e->off = off;
-	e->len = frame->len;
-	e->flags = flags;
-	b->rxq_len++;
-	b->rxq_used += frame->len;
-	b->rxq_wr = off + frame->len;
+	rxq_push(b, off, frame->len, flags, gso);
+	return NC_OK;
+}
+
+/* A GSO frame for a frontend that cannot take it whole: each segment
+ * written straight into the queue, complete checksums.  When the queue
+ * fills, the remaining segments are dropped and counted, one each. */
+static int rx_queue_segments(struct nc_back *b, const struct nc_frame *frame,
+			     const struct nc_gso_plan *plan)
+{
+	unsigned i;
+
+	for (i = 0; i < plan->nsegs; i++) {
+		uint32_t off = 0, len = nc_gso_seg_len(plan, i);
+		enum nc_reason why = rx_refuse(b, len, 0, &off);
+		int rc;
+
+		if (why != NC_R_NONE) {
+			rc = rx_refused(b, why);
+			while (++i < plan->nsegs)
+				ncb_count(&b->stats.tx, why);
+			return rc;
+		}
+		rc = nc_gso_segment(frame->data, frame->len, plan, i,
+				    b->rxq_data + off, len);
+		if (rc != (int)len) {
+			ncb_count(&b->stats.tx, NC_R_BAD_GSO);
+			return NC_EINVAL;
+		}
+		/* Complete checksums: no flag a frontend could misread. */
+		rxq_push(b, off, len,
+			 b->fe_csum_offload ? NC_FRAME_DATA_VALIDATED : 0u,
+			 NULL);
+	}
+	return NC_OK;
+}
+
+/* A GSO frame: checked (it may come from another guest through a
+ * switch), then whole or segmented as the frontend allows. */
+static int rx_queue_gso(struct nc_back *b, const struct nc_frame *frame)
+{
+	struct nc_gso_plan plan;
+
+	if (b->state != NC_BACK_CONNECTED)
+		return rx_refused(b, NC_R_NOT_CONNECTED);
+	if (nc_gso_plan(frame->data, frame->len, frame->gso_type,
+			frame->gso_size, &plan) != NC_OK) {
+		ncb_count(&b->stats.tx, NC_R_BAD_GSO);
+		return NC_EINVAL;
+	}
+	if (rx_gso_ok(b, frame->gso_type))
+		return rx_queue_one(b, frame, frame);
+	return rx_queue_segments(b, frame, &plan);
+}
+
+int nc_back_queue(struct nc_back *b, const struct nc_frame *frame)
+{
+	int rc;
+
+	if (!frame || (!frame->data && frame->len))
+		return NC_EINVAL;
+	if ((frame->flags & NC_FRAME_GSO) && frame->len <= NC_MAX_FRAME)
+		rc = rx_queue_gso(b, frame);
+	else
+		rc = rx_queue_one(b, frame, NULL);
+	/* NC_ENOSPC: segments may have gone in before the queue filled. */
+	if (rc != NC_OK && rc != NC_ENOSPC)
+		return rc;
 	ncb_rx_work(b);
 	ncb_kick(b);
-	return NC_OK;
+	return rc;
 }
 
 /* Drop head frames the frontend can never take. */
 static void rx_drop_unsendable(struct nc_back *b)
 {
-	while (b->rxq_len && !rx_slots(b, rxq_at(b, 0)->len)) {
+	while (b->rxq_len && !entry_slots(b, rxq_at(b, 0))) {
 		ncb_count(&b->stats.tx, NC_R_TOO_BIG);
 		rxq_pop(b);
 	}
@@ -170,7 +309,7 @@ static unsigned rx_plan(struct nc_back *b, unsigned avail, unsigned *slots,
 
 	*need = 0;
 	while (n < b->rxq_len) {
-		unsigned s = rx_slots(b, rxq_at(b, n)->len);
+		unsigned s = entry_slots(b, rxq_at(b, n));
 
 		if (s == 0 || used + s > avail) {
 			*need = s;
@@ -183,22 +322,31 @@ static unsigned rx_plan(struct nc_back *b, unsigned avail, unsigned *slots,
 	return n;
 }
 
-/* Segments for frame e into the buffers rx_copy[first..]: one per page. */
-static void rx_build(struct nc_back *b, const struct nc_back_rxq_entry *e,
-		     unsigned first)
+/* The buffer (index into rx_copy[], from the frame's first) that data
+ * chunk k of frame e goes to: the extras sit between chunks 0 and 1. */
+static unsigned rx_chunk_buf(const struct nc_back_rxq_entry *e, unsigned k)
+{
+	return k == 0 ? 0u : k + rx_extras(e->flags);
+}
+
+/* Segments segs[seg..] for frame e's data, one per page, into its
+ * buffers rx_copy[first..].  Returns the segments built. */
+static unsigned rx_build(struct nc_back *b, const struct nc_back_rxq_entry *e,
+			 unsigned first, unsigned seg)
 {
 	uint32_t done = 0;
 	unsigned k;
 
-	for (k = first; done < e->len; k++) {
-		struct nc_copy_seg *s = &b->segs[k];
+	for (k = 0; done < e->len; k++) {
+		struct nc_copy_seg *s = &b->segs[seg + k];
+		unsigned buf = first + rx_chunk_buf(e, k);
 		uint32_t chunk = e->len - done;
 
 		if (chunk > NC_PAGE_SIZE)
 			chunk = NC_PAGE_SIZE;
 		memset(s, 0, sizeof(*s));
 		s->src.local = b->rxq_data + e->off + done;
-		s->dst.foreign.ref = b->rx_copy[k].gref;
+		s->dst.foreign.ref = b->rx_copy[buf].gref;
 		s->dst.foreign.offset = 0;
 		s->dst.foreign.domid = b->fe_domid;
 		s->len = (uint16_t)chunk;
@@ -206,6 +354,7 @@ static void rx_build(struct nc_back *b, const struct nc_back_rxq_entry *e,
 		s->status = NC_EIO;
 		done += chunk;
 	}
+	return k;
 }
 
 static uint16_t rx_first_flags(uint32_t f)
@@ -219,28 +368,55 @@ static uint16_t rx_first_flags(uint32_t f)
 	return 0;
 }
 
-/* Responses for frame e, whose n buffers are rx_copy[first..]. */
+/* The GSO extra-info slot of frame e, stored whole at ring index idx
+ * (a response slot reinterpreted, netif.h; no id, no further extras). */
+static void rx_gso_extra(struct nc_back *b, const struct nc_back_rxq_entry *e,
+			 RING_IDX idx)
+{
+	netif_rx_response_t slot;
+	netif_extra_info_t x;
+
+	memset(&slot, 0, sizeof(slot));
+	memset(&x, 0, sizeof(x));
+	x.type = XEN_NETIF_EXTRA_TYPE_GSO;
+	x.u.gso.size = e->gso_size;
+	x.u.gso.type = e->gso_type;
+	memcpy(&slot, &x, sizeof(x));
+	*RING_GET_RESPONSE(&b->rx, idx) = slot;
+}
+
+/* Responses for frame e: its data went through segs[seg..], nseg of
+ * them, into the buffers rx_copy[first..], its extra (if any) in the
+ * slot after the first. */
 static void rx_answer(struct nc_back *b, const struct nc_back_rxq_entry *e,
-		      unsigned first, unsigned n, int all_ok)
+		      unsigned first, unsigned seg, unsigned nseg,
+		      int all_ok)
 {
 	unsigned k;
 	int bad = 0;
 
-	for (k = 0; k < n; k++) {
-		const struct nc_copy_seg *s = &b->segs[first + k];
+	for (k = 0; k < nseg; k++) {
+		const struct nc_copy_seg *s = &b->segs[seg + k];
+		unsigned buf = first + rx_chunk_buf(e, k);
 		/* Invariant: the response goes at its request's ring index
 		 * (req_cons == rsp_prod_pvt at the start of a round). */
 		netif_rx_response_t *r =
-			RING_GET_RESPONSE(&b->rx, b->rx.req_cons + first + k);
+			RING_GET_RESPONSE(&b->rx, b->rx.req_cons + buf);
 		int ok = all_ok || s->status == NC_OK;
+		uint16_t flags = k + 1 < nseg ? NETRXF_more_data : 0;
 
-		r->id = b->rx_copy[first + k].id;
+		if (k == 0)
+			flags |= rx_first_flags(e->flags);
+		if (k == 0 && rx_extras(e->flags))
+			flags |= NETRXF_extra_info;
+		r->id = b->rx_copy[buf].id;
 		r->offset = 0;
-		r->flags = (uint16_t)((k ? 0 : rx_first_flags(e->flags)) |
-				      (k + 1 < n ? NETRXF_more_data : 0));
+		r->flags = flags;
 		r->status = ok ? (int16_t)s->len : (int16_t)NETIF_RSP_ERROR;
 		bad |= !ok;
 	}
+	if (rx_extras(e->flags))
+		rx_gso_extra(b, e, b->rx.req_cons + first + 1);
 	if (bad) {
 		ncb_count(&b->stats.tx, NC_R_BAD_GREF);
 		return;
@@ -253,22 +429,26 @@ static void rx_answer(struct nc_back *b, const struct nc_back_rxq_entry *e,
 static void rx_send(struct nc_back *b, unsigned frames, unsigned slots)
 {
 	const struct nc_grants *g = &b->plat.grants;
-	unsigned i, first = 0;
+	unsigned i, first = 0, nseg = 0, seg;
 	int rc;
 
 	/* XSA-155: each request copied out of shared memory once. */
 	for (i = 0; i < slots; i++)
 		RING_COPY_REQUEST(&b->rx, b->rx.req_cons + i, &b->rx_copy[i]);
+	/* Data segments are packed in segs[] (<= slots: extras have none);
+	 * buffers follow ring order, extras included. */
 	for (i = 0; i < frames; i++) {
-		rx_build(b, rxq_at(b, i), first);
-		first += rx_slots(b, rxq_at(b, i)->len);
+		nseg += rx_build(b, rxq_at(b, i), first, nseg);
+		first += entry_slots(b, rxq_at(b, i));
 	}
-	rc = g->ops->copy(g->ctx, b->segs, slots);
-	for (i = 0, first = 0; i < frames; i++) {
-		unsigned n = rx_slots(b, rxq_at(b, 0)->len);
+	rc = g->ops->copy(g->ctx, b->segs, nseg);
+	for (i = 0, first = 0, seg = 0; i < frames; i++) {
+		const struct nc_back_rxq_entry *e = rxq_at(b, 0);
+		unsigned n = rx_slots(b, e->len);
 
-		rx_answer(b, rxq_at(b, 0), first, n, rc == NC_OK);
-		first += n;
+		rx_answer(b, e, first, seg, n, rc == NC_OK);
+		first += entry_slots(b, e);
+		seg += n;
 		rxq_pop(b);
 	}
 	b->rx.req_cons += slots;
@@ -308,7 +488,7 @@ static void rx_publish(struct nc_back *b)
 	if (b->rx.rsp_prod_pvt == b->rx_published)
 		return;
 	if (NC_BACK_PUBLISH(&b->rx, b->rx_published))
-		b->need_notify = 1;
+		b->need_notify |= NCB_NOTIFY_RX;
 	b->rx_published = b->rx.rsp_prod_pvt;
 }
 

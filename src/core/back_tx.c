@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "back_internal.h"
+#include "back_rate.h"
+#include "csum_offload.h"
 #include "netchannel/csum.h"
 
 /* A frame's segments fit the batch array. */
@@ -114,6 +116,12 @@ static void tx_answer_pending(struct nc_back *b,
 	b->tx.req_cons += e->slots;
 }
 
+/* The partial checksums we offered to take from the frontend. */
+static unsigned tx_offered_csum(const struct nc_back *b)
+{
+	return NC_OFFLOAD_IPV4 | (b->cfg.no_ipv6_csum ? 0u : NC_OFFLOAD_IPV6);
+}
+
 /* A copied frame: finish and deliver it.  Returns its slots' status. */
 static int16_t tx_finish(struct nc_back *b, const struct nc_back_txpend *e)
 {
@@ -127,7 +135,14 @@ static int16_t tx_finish(struct nc_back *b, const struct nc_back_txpend *e)
 	fr.flags = e->flags;
 	fr.gso_size = e->gso_size;
 	fr.gso_type = e->gso_type;
-	if ((fr.flags & NC_FRAME_CSUM_BLANK) && b->cfg.need_full_csum) {
+	/* Completed for a consumer that needs it, and for an IPv6 partial
+	 * checksum we did not offer to take (feature-ipv6-csum-offload).
+	 * Never a GSO frame's: one checksum over 64 KiB is no segment's;
+	 * whoever segments it (gso.h) completes every segment's. */
+	if ((fr.flags & NC_FRAME_CSUM_BLANK) && !(fr.flags & NC_FRAME_GSO) &&
+	    (b->cfg.need_full_csum ||
+	     nc_csum_must_complete(fr.data, fr.len, fr.flags,
+				   tx_offered_csum(b)))) {
 		/* The frontend's data arrived intact: answered OKAY, as
 		 * Linux does when checksum setup fails after the copy. */
 		if (nc_csum_complete_frame(b->frame_buf + e->off, e->len) != 0) {
@@ -191,6 +206,9 @@ static int tx_queue(struct nc_back *b, unsigned off)
 
 	if (p->total == 0)
 		return NETIF_RSP_OKAY;  /* a multicast update: no filter */
+	/* GSO we did not offer (cfg.no_gso): dropped, not disabled. */
+	if ((p->flags & NC_FRAME_GSO) && b->cfg.no_gso)
+		return tx_drop(b, NC_R_BAD_GSO);
 	if (!tx_fits(b))
 		tx_flush(b);
 	n = tx_segments(b, b->txpend_bytes, b->txpend_segs);
@@ -253,6 +271,10 @@ static int tx_frames(struct nc_back *b, unsigned avail)
 			nc_back_disable(b, b->parsed.reason);
 			return -1;
 		}
+		/* The `rate` key: a frame without credit stays on the ring,
+		 * unanswered, until nc_back_next_poll's time. */
+		if (v == NC_V_OK && !ncb_rate_admit(b, b->parsed.total))
+			break;
 		status = v == NC_V_OK ? tx_queue(b, off)
 				      : tx_drop(b, b->parsed.reason);
 		off += b->parsed.slots;
@@ -264,7 +286,7 @@ static int tx_frames(struct nc_back *b, unsigned avail)
 		b->tx.req_cons += b->parsed.slots;
 	}
 	tx_flush(b);            /* before the round's answers are published */
-	return (int)avail;
+	return (int)off;        /* avail, or where the rate stopped us */
 }
 
 /* One round: every published request.  Slots consumed, or -1. */
@@ -292,7 +314,7 @@ static void tx_publish(struct nc_back *b)
 	if (b->tx.rsp_prod_pvt == b->tx_published)
 		return;
 	if (NC_BACK_PUBLISH(&b->tx, b->tx_published))
-		b->need_notify = 1;
+		b->need_notify |= NCB_NOTIFY_TX;
 	b->tx_published = b->tx.rsp_prod_pvt;
 }
 
@@ -309,6 +331,8 @@ int ncb_tx_work(struct nc_back *b)
 			return 0;
 		done += (unsigned)n;
 		tx_publish(b);
+		if (b->rate.blocked)    /* woken by the clock, not the ring */
+			return 0;
 		/* Before going idle: ask for an event, look once more (a
 		 * busy poller only looks: no event wanted). */
 		if (b->cfg.busy_poll ? !NC_BACK_PEEK(&b->tx)

@@ -20,11 +20,14 @@
 #include <string.h>
 
 #include "back_internal.h"
+#include "back_rate.h"
 #include "xs.h"
 
 /* What the frontend's directory says about its rings. */
 struct fe_rings {
 	uint32_t tx_ref, rx_ref, port;
+	uint32_t port_rx;      /* split event channels: the RX port */
+	int split;
 };
 
 int ncb_switch_state(struct nc_back *b, int state)
@@ -89,8 +92,9 @@ static int read_identity(struct nc_back *b)
 	return NC_OK;
 }
 
-/* Our features.  GSO is not implemented: its keys are written as 0 so
- * that a value a previous backend left cannot be mistaken for ours. */
+/* Our features.  Every key is written, 0 included, so that a value a
+ * previous backend left cannot be mistaken for ours.  GSO: frames from
+ * the frontend are delivered with NC_FRAME_GSO (back_tx.c). */
 static int publish_features(struct nc_back *b)
 {
 	const struct nc_store *st = &b->plat.store;
@@ -98,8 +102,11 @@ static int publish_features(struct nc_back *b)
 		{ "feature-rx-copy", 1 },
 		{ "feature-rx-flip", 0 },
 		{ "feature-sg", b->cfg.no_sg ? 0u : 1u },
-		{ "feature-gso-tcpv4", 0 },
-		{ "feature-gso-tcpv6", 0 },
+		{ "feature-gso-tcpv4", b->cfg.no_gso ? 0u : 1u },
+		{ "feature-gso-tcpv6", b->cfg.no_gso ? 0u : 1u },
+		{ "feature-split-event-channels",
+		  b->cfg.no_split_events ? 0u : 1u },
+		{ "feature-ipv6-csum-offload", b->cfg.no_ipv6_csum ? 0u : 1u },
 	};
 	size_t i;
 	int rc;
@@ -111,6 +118,26 @@ static int publish_features(struct nc_back *b)
 			return rc;
 	}
 	return NC_OK;
+}
+
+/* Watch (on) or stop watching our `rate` key, so a change applies at
+ * once as in Linux netback.  Optional: without the watch the key is
+ * still read at each connection. */
+static void watch_rate(struct nc_back *b, int on)
+{
+	char wp[NC_BACK_PATH_MAX + 8];
+	const struct nc_store *st = &b->plat.store;
+
+	if (on == b->watching_rate ||
+	    nc_path_join(wp, sizeof(wp), b->path, "rate"))
+		return;
+	if (on)
+		b->watching_rate = st->ops->watch(st->ctx, wp,
+						  NCB_RATE_WATCH_TOKEN) == NC_OK;
+	else
+		st->ops->unwatch(st->ctx, wp, NCB_RATE_WATCH_TOKEN);
+	if (!on)
+		b->watching_rate = 0;
 }
 
 int ncb_xs_start(struct nc_back *b)
@@ -145,7 +172,44 @@ int ncb_xs_start(struct nc_back *b)
 					      NCB_WATCH_TOKEN);
 	if (rc == NC_OK)
 		b->watching = 1;
+	if (rc == NC_OK)
+		watch_rate(b, 1);
 	return rc;
+}
+
+/* A port key: 1 with *port valid, 0 when absent, -1 when malformed (not
+ * a number, 0, or above the largest port). */
+static int read_port(const struct nc_back *b, const char *key,
+		     uint32_t *port)
+{
+	int rc = read_number(&b->plat.store, b->fe_path, key, NCB_PORT_MAX,
+			     port);
+
+	if (rc == NC_ENOENT)
+		return 0;
+	return rc == NC_OK && *port != 0 ? 1 : -1;
+}
+
+/* The frontend's event channels.  Split (event-channel-tx and -rx) when
+ * it wrote them, preferred as Linux netback does; else the one
+ * event-channel.  Both split keys or neither: one of them alone is a
+ * broken frontend, refused.  NULL or what was wrong. */
+static const char *read_ports(const struct nc_back *b, struct fe_rings *r)
+{
+	int tx = read_port(b, "event-channel-tx", &r->port);
+	int rx = read_port(b, "event-channel-rx", &r->port_rx);
+
+	if (tx < 0 || rx < 0)
+		return "netback: frontend event-channel-tx/rx malformed";
+	if (tx != rx)
+		return "netback: frontend wrote one of event-channel-tx/rx";
+	r->split = tx;
+	if (r->split)
+		return NULL;
+	if (read_port(b, "event-channel", &r->port) != 1)
+		return "netback: frontend event-channel missing or malformed";
+	r->port_rx = r->port;
+	return NULL;
 }
 
 /* The frontend's ring keys; NULL or what was wrong. */
@@ -159,11 +223,7 @@ static const char *read_rings(const struct nc_back *b, struct fe_rings *r)
 	if (read_number(st, b->fe_path, "rx-ring-ref", UINT32_MAX,
 			&r->rx_ref))
 		return "netback: frontend rx-ring-ref missing or malformed";
-	/* No split channels offered: one event-channel, a valid port. */
-	if (read_number(st, b->fe_path, "event-channel", NCB_PORT_MAX,
-			&r->port) || r->port == 0)
-		return "netback: frontend event-channel missing or malformed";
-	return NULL;
+	return read_ports(b, r);
 }
 
 /* The frontend's requests and features; NULL or what was wrong.  *value
@@ -191,7 +251,8 @@ static const char *read_features(struct nc_back *b, long *value)
 	    read_flag(b, "feature-rx-notify", &b->fe_rx_notify) ||
 	    read_flag(b, "feature-no-csum-offload", &no_csum) ||
 	    read_flag(b, "feature-gso-tcpv4", &b->fe_gso_tcpv4) ||
-	    read_flag(b, "feature-gso-tcpv6", &b->fe_gso_tcpv6))
+	    read_flag(b, "feature-gso-tcpv6", &b->fe_gso_tcpv6) ||
+	    read_flag(b, "feature-ipv6-csum-offload", &b->fe_ipv6_csum))
 		return "netback: frontend feature key malformed";
 	b->fe_csum_offload = !no_csum;
 	return NULL;
@@ -229,6 +290,84 @@ static const char *map_rings(struct nc_back *b, const struct fe_rings *r,
 	return NULL;
 }
 
+/* The toolstack's `rate` key (our directory) as a credit and a window,
+ * 0 and 0 for unlimited: absent, 0 or malformed is unlimited, as Linux
+ * netback reads it.  *why names what made a set key void, or is NULL. */
+static void rate_key(const struct nc_back *b, uint64_t *bytes,
+		     uint64_t *usec, const char **why)
+{
+	char buf[48];
+	int rc = nc_xs_read(&b->plat.store, NC_TXN_NONE, b->path, "rate", buf,
+			    sizeof(buf));
+
+	*bytes = 0;
+	*usec = 0;
+	*why = NULL;
+	if (rc == NC_ENOSPC ||
+	    (rc >= 0 && nc_back_parse_rate(buf, bytes, usec) != NC_OK)) {
+		*bytes = 0;
+		*usec = 0;
+		*why = "netback: rate key malformed; traffic unlimited";
+	} else if (*bytes && *usec && !b->cfg.clock_us) {
+		*bytes = 0;
+		*why = "netback: rate key set but no clock; not enforced";
+	}
+}
+
+/* Put the `rate` key in force: at each connection, and on its watch
+ * (changed_only) when it differs from the one in force, since the watch
+ * also fires once when set and a mere re-read must not refill the
+ * credit. */
+static void read_rate(struct nc_back *b, int changed_only)
+{
+	struct nc_back_rate next;
+	uint64_t bytes, usec, now = 0;
+	const char *why;
+
+	rate_key(b, &bytes, &usec, &why);
+	if (b->cfg.clock_us)
+		now = b->cfg.clock_us(b->cfg.clock_arg);
+	nc_rate_init(&next, bytes, usec, now);
+	if (changed_only && next.credit_bytes == b->rate.credit_bytes &&
+	    next.credit_usec == b->rate.credit_usec)
+		return;
+	if (why)
+		ncb_log(b, why, 0);
+	b->rate = next;
+}
+
+void ncb_rate_changed(struct nc_back *b)
+{
+	if (b->state == NC_BACK_CONNECTED)
+		read_rate(b, 1);
+}
+
+/* Bind the frontend's port(s): 0, or -1 (logged, vif disabled). */
+static int bind_ports(struct nc_back *b, const struct fe_rings *r)
+{
+	const struct nc_events *ev = &b->plat.events;
+
+	if (ev->ops->bind_interdomain(ev->ctx, b->fe_domid, r->port,
+				      &b->port)) {
+		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF,
+			 "netback: cannot bind the frontend's event-channel",
+			 (long)r->port);
+		return -1;
+	}
+	b->have_port = 1;
+	if (!r->split)
+		return 0;
+	if (ev->ops->bind_interdomain(ev->ctx, b->fe_domid, r->port_rx,
+				      &b->port_rx)) {
+		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF,
+			 "netback: cannot bind the frontend's event-channel-rx",
+			 (long)r->port_rx);
+		return -1;
+	}
+	b->have_port_rx = 1;
+	return 0;
+}
+
 static void fe_connect(struct nc_back *b)
 {
 	struct fe_rings r;
@@ -250,15 +389,9 @@ static void fe_connect(struct nc_back *b)
 		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF, why, value);
 		return;
 	}
-	if (b->plat.events.ops->bind_interdomain(b->plat.events.ctx,
-						 b->fe_domid, r.port,
-						 &b->port)) {
-		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF,
-			 "netback: cannot bind the frontend's event-channel",
-			 (long)r.port);
+	if (bind_ports(b, &r))
 		return;
-	}
-	b->have_port = 1;
+	read_rate(b, 0);
 	ncb_switch_state(b, XenbusStateConnected);
 	b->state = NC_BACK_CONNECTED;
 	b->stats.connects++;
@@ -272,7 +405,11 @@ static void release_data_path(struct nc_back *b)
 
 	if (b->have_port)
 		b->plat.events.ops->unbind(b->plat.events.ctx, b->port);
+	if (b->have_port_rx)
+		b->plat.events.ops->unbind(b->plat.events.ctx, b->port_rx);
 	b->have_port = 0;
+	b->have_port_rx = 0;
+	memset(&b->rate, 0, sizeof(b->rate));
 	if (b->tx_map)
 		g->ops->unmap(g->ctx, b->tx_map, 1);
 	if (b->rx_map)
@@ -300,6 +437,7 @@ void ncb_teardown(struct nc_back *b, enum nc_back_state final)
 		b->plat.store.ops->unwatch(b->plat.store.ctx, wp,
 					   NCB_WATCH_TOKEN);
 	b->watching = 0;
+	watch_rate(b, 0);
 	b->plat.store.ops->rm(b->plat.store.ctx, NC_TXN_NONE, b->path);
 	b->state = final;
 }

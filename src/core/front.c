@@ -102,7 +102,14 @@ void nc_front_handle_watch(struct nc_front *f, const char *path,
 		nc_front_evaluate(f);
 }
 
-/* Publish both rings' producers; notify once if the backend asked. */
+static void notify_port(struct nc_front *f, nc_port_t port)
+{
+	f->plat.events.ops->notify(f->plat.events.ctx, port);
+	f->stats.events_out++;
+}
+
+/* Publish both rings' producers; notify once if the backend asked (with
+ * split event channels: each ring on its own port). */
 void nc_front_notify(struct nc_front *f)
 {
 	int tx, rx;
@@ -116,9 +123,15 @@ void nc_front_notify(struct nc_front *f)
 
 	f->tx_published = f->tx.req_prod_pvt;
 	f->rx_published = f->rx.req_prod_pvt;
-	if ((tx || rx) && f->have_port) {
-		f->plat.events.ops->notify(f->plat.events.ctx, f->port);
-		f->stats.events_out++;
+	if (!f->have_port)
+		return;
+	if (f->have_port_rx) {
+		if (tx)
+			notify_port(f, f->port);
+		if (rx)
+			notify_port(f, f->port_rx);
+	} else if (tx || rx) {
+		notify_port(f, f->port);
 	}
 }
 
@@ -186,7 +199,9 @@ int nc_front_poll(struct nc_front *f)
 		if (rc <= 0)
 			break;
 		got = 1;
-		if (rc == 2 && f->have_port && port == f->port)
+		/* Either port closing means the backend's process is gone. */
+		if (rc == 2 && ((f->have_port && port == f->port) ||
+				(f->have_port_rx && port == f->port_rx)))
 			nc_front_peer_closed(f);
 	}
 	if (got)

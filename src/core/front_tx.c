@@ -5,7 +5,9 @@
  */
 #include <string.h>
 
+#include "csum_offload.h"
 #include "front_internal.h"
+#include "netchannel/csum.h"
 #include "netchannel/ring.h"
 
 void nc_front_tx_reset(struct nc_front *f)
@@ -30,21 +32,58 @@ static uint16_t tx_flags(uint32_t flags)
 	return 0;
 }
 
+/* What goes with a frame besides its bytes: NC_FRAME_* flags and, with
+ * NC_FRAME_GSO, the GSO extra's type and size. */
+struct tx_meta {
+	uint32_t flags;
+	uint16_t gso_size;
+	uint8_t gso_type;
+};
+
+/* Extra-info slots a frame takes after its first request (the GSO one). */
+static unsigned tx_extras(const struct tx_meta *m)
+{
+	return (m->flags & NC_FRAME_GSO) ? 1u : 0u;
+}
+
+/* The GSO extra-info slot, built whole in a zeroed request and stored at
+ * once (as Linux netfront: type GSO, no further extras).  Extras carry no
+ * id: the backend answers them with NETIF_RSP_NULL (tx_answer). */
+static void post_gso_extra(struct nc_front *f, RING_IDX prod,
+			   const struct tx_meta *m)
+{
+	netif_tx_request_t slot;
+	netif_extra_info_t x;
+
+	memset(&slot, 0, sizeof(slot));
+	memset(&x, 0, sizeof(x));
+	x.type = XEN_NETIF_EXTRA_TYPE_GSO;
+	x.u.gso.size = m->gso_size;
+	x.u.gso.type = m->gso_type;
+	memcpy(&slot, &x, sizeof(x));
+	*RING_GET_REQUEST(&f->tx, prod) = slot;
+}
+
 /* Put one frame's slices on the ring; the ids are free (checked).
  * Hot path: the producer index and the free-id count live in locals and
  * each request is built privately then stored whole (stores through a
  * pointer into the shared page would otherwise make the compiler reload
- * f's fields after every one). */
-static void post_slices(struct nc_front *f, const struct nc_pool_view *v,
-			const struct nc_pool_slice *sl, unsigned n,
-			uint32_t used, uint32_t flags)
+ * f's fields after every one).  Always inline: with n and the flags
+ * known at a call (tx_write_one's single slot), the loop folds away. */
+static inline __attribute__((always_inline)) void
+post_slices(struct nc_front *f, const struct nc_pool_view *v,
+	    const struct nc_pool_slice *sl, unsigned n, uint32_t used,
+	    const struct tx_meta *m)
 {
 	RING_IDX prod = f->tx.req_prod_pvt;
 	unsigned nfree = f->nfree_ids;
 	uint16_t first_id = f->free_ids[nfree - 1];
 	struct nc_front_txframe *fr = &f->frames[first_id];
-	uint16_t more = NETTXF_more_data, first_flags = tx_flags(flags);
+	uint16_t more = NETTXF_more_data, first_flags = tx_flags(m->flags);
 	unsigned i;
+
+	if (tx_extras(m))
+		first_flags |= NETTXF_extra_info;
 
 	fr->view = *v;
 	fr->slots_left = (uint16_t)n;
@@ -66,6 +105,9 @@ static void post_slices(struct nc_front *f, const struct nc_pool_view *v,
 				       (i + 1 < n ? more : 0));
 		*RING_GET_REQUEST(&f->tx, prod) = req;
 		prod++;
+		/* The extra follows the first request (netif.h). */
+		if (i == 0 && tx_extras(m))
+			post_gso_extra(f, prod++, m);
 	}
 	f->nfree_ids = nfree;
 	f->tx.req_prod_pvt = prod;
@@ -88,11 +130,52 @@ static int tx_admit(struct nc_front *f, size_t size)
 	return NC_OK;
 }
 
+/* A GSO frame goes only as the backend offered it: feature-gso-tcpv4 or
+ * -tcpv6 for its type, and a segment size.  NC_OK or NC_EINVAL. */
+static int tx_check_gso(struct nc_front *f, const struct tx_meta *m)
+{
+	int offered;
+
+	if (!(m->flags & NC_FRAME_GSO))
+		return NC_OK;
+	offered = nc_front_can_gso(f, m->gso_type);
+	if (!offered || m->gso_size == 0)
+		return tx_refuse(f, NC_R_BAD_GSO, NC_EINVAL);
+	return NC_OK;
+}
+
+int nc_front_can_gso(const struct nc_front *f, uint8_t gso_type)
+{
+	if (gso_type == XEN_NETIF_GSO_TYPE_TCPV4)
+		return f->feat.gso_tcpv4;
+	if (gso_type == XEN_NETIF_GSO_TYPE_TCPV6)
+		return f->feat.gso_tcpv6;
+	return 0;
+}
+
+/* Whether a frame's partial checksum must be completed here: the backend
+ * did not offer to take it (IPv6 without feature-ipv6-csum-offload), or
+ * cfg.no_csum_offload.  GSO frames keep theirs: a backend that took the
+ * GSO type fills the segments' checksums in. */
+static int tx_must_complete(const struct nc_front *f, const uint8_t *data,
+			    size_t used, const struct tx_meta *m)
+{
+	unsigned accept = NC_OFFLOAD_IPV4 |
+			  (f->feat.ipv6_csum ? NC_OFFLOAD_IPV6 : 0u);
+
+	if (m->flags & NC_FRAME_GSO)
+		return 0;
+	if (f->cfg.no_csum_offload)
+		return (m->flags & NC_FRAME_CSUM_BLANK) != 0;
+	return nc_csum_must_complete(data, used, m->flags, accept);
+}
+
 /* Post a filled view: slices, ids, ring space; or give it back. */
 static int tx_commit(struct nc_front *f, struct nc_pool_view *v,
-		     size_t used, uint32_t flags)
+		     size_t used, const struct tx_meta *m)
 {
 	struct nc_pool_slice sl[NC_MAX_SLOTS];
+	struct tx_meta done;
 	int n;
 
 	if (used == 0) {
@@ -103,20 +186,31 @@ static int tx_commit(struct nc_front *f, struct nc_pool_view *v,
 		nc_pool_abort(&f->pool, v);
 		return NC_EINVAL;
 	}
+	if (tx_must_complete(f, v->data, used, m)) {
+		/* In our pool view, before the backend is told of it. */
+		if (nc_csum_complete_frame(v->data, used) != 0) {
+			nc_pool_abort(&f->pool, v);
+			return tx_refuse(f, NC_R_CSUM, NC_EINVAL);
+		}
+		done = *m;
+		done.flags = (done.flags & ~(uint32_t)NC_FRAME_CSUM_BLANK) |
+			     NC_FRAME_DATA_VALIDATED;
+		m = &done;
+	}
 	n = nc_pool_slices(&f->pool, v, (uint32_t)used, sl, NC_MAX_SLOTS);
 	if (n < 0 || (n > 1 && !f->feat.sg)) {
 		nc_pool_abort(&f->pool, v);
 		return tx_refuse(f, NC_R_TOO_BIG, NC_EMSGSIZE);
 	}
-	if ((unsigned)n > RING_FREE_REQUESTS(&f->tx) ||
+	if ((unsigned)n + tx_extras(m) > RING_FREE_REQUESTS(&f->tx) ||
 	    (unsigned)n > f->nfree_ids) {
 		nc_pool_abort(&f->pool, v);
 		return NC_EAGAIN;
 	}
 	nc_pool_post(&f->pool, v);
-	post_slices(f, v, sl, (unsigned)n, (uint32_t)used, flags);
+	post_slices(f, v, sl, (unsigned)n, (uint32_t)used, m);
 	/* NC_FRAME_MORE: published with the batch's last frame. */
-	if (!(flags & NC_FRAME_MORE))
+	if (!(m->flags & NC_FRAME_MORE))
 		nc_front_notify(f);
 	return NC_OK;
 }
@@ -132,12 +226,13 @@ static int tx_blocked(struct nc_front *f, int rc)
 
 /* Take a view whose every slice will fit on the ring right now, so that
  * a writer's work is never thrown away for lack of slots. */
-static int tx_take(struct nc_front *f, size_t size, struct nc_pool_view *v)
+static int tx_take(struct nc_front *f, size_t size, struct nc_pool_view *v,
+		   unsigned extras)
 {
 	unsigned n;
 	int rc;
 
-	if (RING_FREE_REQUESTS(&f->tx) == 0 || f->nfree_ids == 0)
+	if (RING_FREE_REQUESTS(&f->tx) <= extras || f->nfree_ids == 0)
 		return NC_EAGAIN;
 	rc = nc_pool_take(&f->pool, size, v);
 	if (rc)
@@ -145,7 +240,7 @@ static int tx_take(struct nc_front *f, size_t size, struct nc_pool_view *v)
 	/* Only the count matters here (tx_commit makes the slices): the
 	 * pages the view spans, without building them twice per frame. */
 	n = nc_pool_nslices(&f->pool, v, v->size);
-	if (n <= NC_MAX_SLOTS && (n > RING_FREE_REQUESTS(&f->tx) ||
+	if (n <= NC_MAX_SLOTS && (n + extras > RING_FREE_REQUESTS(&f->tx) ||
 				  n > f->nfree_ids)) {
 		nc_pool_abort(&f->pool, v);
 		return NC_EAGAIN;
@@ -153,24 +248,105 @@ static int tx_take(struct nc_front *f, size_t size, struct nc_pool_view *v)
 	return NC_OK;
 }
 
-int nc_front_write(struct nc_front *f, size_t size,
-		   size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
-		   void *ctx, uint32_t flags)
+static int tx_write(struct nc_front *f, size_t size,
+		    size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
+		    void *ctx, const struct tx_meta *m)
 {
 	struct nc_pool_view v;
 	int rc = tx_admit(f, size);
 
 	if (!rc)
-		rc = tx_take(f, size, &v);
+		rc = tx_check_gso(f, m);
+	if (!rc)
+		rc = tx_take(f, size, &v, tx_extras(m));
 	if (rc)
 		return tx_blocked(f, rc);
 	/* MSA01: the writer sees exactly `size` bytes, all zero. */
-	rc = tx_commit(f, &v, fill(ctx, v.data, v.size), flags);
+	rc = tx_commit(f, &v, fill(ctx, v.data, v.size), m);
 	return tx_blocked(f, rc);
 }
 
-int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
-		  uint32_t flags)
+/* NC_FRAME_GSO needs a type and size: only the _gso calls take it. */
+static int tx_plain_flags(struct nc_front *f, uint32_t flags)
+{
+	if (flags & NC_FRAME_GSO)
+		return tx_refuse(f, NC_R_BAD_GSO, NC_EINVAL);
+	return NC_OK;
+}
+
+/* Whether a write can take tx_write_one: connected, a frame of one pool
+ * block (so in one page, one slot), no GSO, no partial checksum (nothing
+ * to complete or check), a slot and an id free.  Then tx_admit,
+ * tx_check_gso and tx_take's ring checks would all pass. */
+static int tx_is_simple(const struct nc_front *f, size_t size,
+			uint32_t flags)
+{
+	return f->state == NC_FRONT_CONNECTED &&
+	       !(flags & ~(uint32_t)(NC_FRAME_MORE |
+				     NC_FRAME_DATA_VALIDATED)) &&
+	       size - 1 < f->pool.block_size &&
+	       RING_FREE_REQUESTS(&f->tx) > 0 && f->nfree_ids > 0;
+}
+
+/* The usual frame (tx_is_simple), without the general path's calls: the
+ * same steps and checks as tx_write then tx_commit for it (take a zeroed
+ * view, fill, check `used`, one slice, re-check the slot and id after
+ * the writer ran, post), and the general code for anything else. */
+static int tx_write_one(struct nc_front *f, size_t size,
+			size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
+			void *ctx, uint32_t flags)
+{
+	/* (The mask changes nothing, tx_is_simple having checked; it lets
+	 * the compiler see that there is no GSO extra.) */
+	struct tx_meta m = { .flags = flags & (NC_FRAME_MORE |
+					       NC_FRAME_DATA_VALIDATED) };
+	struct nc_pool_view v;
+	struct nc_pool_slice sl;
+	size_t used;
+	int rc = nc_pool_take(&f->pool, size, &v);
+
+	if (rc)
+		return tx_blocked(f, rc);
+	/* MSA01: the writer sees exactly `size` bytes, all zero. */
+	used = fill(ctx, v.data, v.size);
+	if (used - 1 >= v.size || RING_FREE_REQUESTS(&f->tx) == 0 ||
+	    f->nfree_ids == 0 ||
+	    nc_pool_slices(&f->pool, &v, (uint32_t)used, &sl, 1) != 1)
+		return tx_blocked(f, tx_commit(f, &v, used, &m));
+	nc_pool_post(&f->pool, &v);
+	post_slices(f, &v, &sl, 1, (uint32_t)used, &m);
+	/* NC_FRAME_MORE: published with the batch's last frame. */
+	if (!(flags & NC_FRAME_MORE))
+		nc_front_notify(f);
+	return NC_OK;
+}
+
+int nc_front_write(struct nc_front *f, size_t size,
+		   size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
+		   void *ctx, uint32_t flags)
+{
+	struct tx_meta m = { .flags = flags };
+	int rc;
+
+	if (tx_is_simple(f, size, flags))
+		return tx_write_one(f, size, fill, ctx, flags);
+	rc = tx_plain_flags(f, flags);
+	return rc ? rc : tx_write(f, size, fill, ctx, &m);
+}
+
+int nc_front_write_gso(struct nc_front *f, size_t size,
+		       size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
+		       void *ctx, uint32_t flags, uint8_t gso_type,
+		       uint16_t gso_size)
+{
+	struct tx_meta m = { .flags = flags | NC_FRAME_GSO,
+			     .gso_size = gso_size, .gso_type = gso_type };
+
+	return tx_write(f, size, fill, ctx, &m);
+}
+
+static int tx_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
+		   const struct tx_meta *m)
 {
 	struct nc_pool_view v;
 	size_t total = 0, pos = 0;
@@ -184,14 +360,35 @@ int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
 	}
 	rc = tx_admit(f, total);
 	if (!rc)
-		rc = tx_take(f, total, &v);
+		rc = tx_check_gso(f, m);
+	if (!rc)
+		rc = tx_take(f, total, &v, tx_extras(m));
 	if (rc)
 		return tx_blocked(f, rc);
 	for (i = 0; i < n; i++) {
 		memcpy(v.data + pos, iov[i].base, iov[i].len);
 		pos += iov[i].len;
 	}
-	return tx_blocked(f, tx_commit(f, &v, total, flags));
+	return tx_blocked(f, tx_commit(f, &v, total, m));
+}
+
+int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
+		  uint32_t flags)
+{
+	struct tx_meta m = { .flags = flags };
+	int rc = tx_plain_flags(f, flags);
+
+	return rc ? rc : tx_send(f, iov, n, &m);
+}
+
+int nc_front_send_gso(struct nc_front *f, const struct nc_iov *iov,
+		      unsigned n, uint32_t flags, uint8_t gso_type,
+		      uint16_t gso_size)
+{
+	struct tx_meta m = { .flags = flags | NC_FRAME_GSO,
+			     .gso_size = gso_size, .gso_type = gso_type };
+
+	return tx_send(f, iov, n, &m);
 }
 
 /* One answered slot.  The id is the backend's word: checked against our

@@ -31,7 +31,8 @@ static int read_features(struct nc_front *f)
 	f->feat.gso_tcpv4 = read_flag(f, "feature-gso-tcpv4");
 	f->feat.gso_tcpv6 = read_flag(f, "feature-gso-tcpv6");
 	f->feat.ipv6_csum = read_flag(f, "feature-ipv6-csum-offload");
-	f->feat.split_events = read_flag(f, "feature-split-event-channels");
+	f->feat.split_events = read_flag(f, "feature-split-event-channels") &&
+			       !f->cfg.no_split_events;
 	if (nc_xs_read_uint(&f->plat.store, NC_TXN_NONE, f->be_path,
 			    "multi-queue-max-queues", 64, 1, &q))
 		q = 1;
@@ -67,6 +68,10 @@ void nc_front_teardown(struct nc_front *f)
 	if (f->have_port) {
 		f->plat.events.ops->unbind(f->plat.events.ctx, f->port);
 		f->have_port = 0;
+	}
+	if (f->have_port_rx) {
+		f->plat.events.ops->unbind(f->plat.events.ctx, f->port_rx);
+		f->have_port_rx = 0;
 	}
 	revoke(f, &f->tx_page, 1);
 	revoke(f, &f->rx_page, 1);
@@ -131,21 +136,59 @@ static int share_buffers(struct nc_front *f)
 	return NC_OK;
 }
 
-static int write_keys(struct nc_front *f, nc_txn_t t)
+static int rm_key(struct nc_front *f, nc_txn_t t, const char *key)
+{
+	char path[NC_FRONT_PATH_MAX + 24];
+
+	if (nc_path_join(path, sizeof(path), f->path, key))
+		return NC_EINVAL;
+	return f->plat.store.ops->rm(f->plat.store.ctx, t, path);
+}
+
+/* The event channel keys of the form in use; the other form's removed,
+ * so that a backend (which prefers the split keys) never binds ports a
+ * previous connection left. */
+static int write_ports(struct nc_front *f, nc_txn_t t)
 {
 	const struct nc_store *st = &f->plat.store;
 	int rc = 0;
 
+	if (!f->have_port_rx) {
+		rc |= rm_key(f, t, "event-channel-tx");
+		rc |= rm_key(f, t, "event-channel-rx");
+		return rc | nc_xs_write_uint(st, t, f->path, "event-channel",
+					     f->port);
+	}
+	rc |= rm_key(f, t, "event-channel");
+	rc |= nc_xs_write_uint(st, t, f->path, "event-channel-tx", f->port);
+	rc |= nc_xs_write_uint(st, t, f->path, "event-channel-rx",
+			       f->port_rx);
+	return rc;
+}
+
+static int write_keys(struct nc_front *f, nc_txn_t t)
+{
+	const struct nc_store *st = &f->plat.store;
+	int rc = 0, rx_gso = f->feat.sg && !f->cfg.no_gso;
+
 	rc |= nc_xs_write_uint(st, t, f->path, "tx-ring-ref", f->tx_ref);
 	rc |= nc_xs_write_uint(st, t, f->path, "rx-ring-ref", f->rx_ref);
-	rc |= nc_xs_write_uint(st, t, f->path, "event-channel", f->port);
+	rc |= write_ports(f, t);
 	rc |= nc_xs_write(st, t, f->path, "request-rx-copy", "1");
 	rc |= nc_xs_write(st, t, f->path, "feature-rx-notify", "1");
 	rc |= nc_xs_write(st, t, f->path, "feature-sg",
 			  f->feat.sg ? "1" : "0");
-	rc |= nc_xs_write(st, t, f->path, "feature-gso-tcpv4", "0");
-	rc |= nc_xs_write(st, t, f->path, "feature-gso-tcpv6", "0");
-	rc |= nc_xs_write(st, t, f->path, "feature-no-csum-offload", "0");
+	/* We take GSO frames (delivered with NC_FRAME_GSO) when a frame may
+	 * span pages: scatter-gather. */
+	rc |= nc_xs_write(st, t, f->path, "feature-gso-tcpv4",
+			  rx_gso ? "1" : "0");
+	rc |= nc_xs_write(st, t, f->path, "feature-gso-tcpv6",
+			  rx_gso ? "1" : "0");
+	rc |= nc_xs_write(st, t, f->path, "feature-no-csum-offload",
+			  f->cfg.no_csum_offload ? "1" : "0");
+	rc |= nc_xs_write(st, t, f->path, "feature-ipv6-csum-offload",
+			  (f->cfg.no_csum_offload || f->cfg.no_ipv6_csum) ? "0"
+								    : "1");
 	rc |= nc_xs_write_uint(st, t, f->path, "state",
 			       XenbusStateConnected);
 	return rc ? NC_EIO : NC_OK;
@@ -173,6 +216,20 @@ static int publish_keys(struct nc_front *f)
 	return rc;
 }
 
+/* One port, or with split event channels a TX and an RX port. */
+static int alloc_ports(struct nc_front *f)
+{
+	const struct nc_events *ev = &f->plat.events;
+	int rc = ev->ops->alloc_unbound(ev->ctx, f->be_domid, &f->port);
+
+	f->have_port = rc == NC_OK;
+	if (rc || !f->feat.split_events)
+		return rc;
+	rc = ev->ops->alloc_unbound(ev->ctx, f->be_domid, &f->port_rx);
+	f->have_port_rx = rc == NC_OK;
+	return rc;
+}
+
 static int connect_backend(struct nc_front *f)
 {
 	int rc = read_features(f);
@@ -181,11 +238,8 @@ static int connect_backend(struct nc_front *f)
 		rc = share_rings(f);
 	if (!rc)
 		rc = share_buffers(f);
-	if (!rc) {
-		rc = f->plat.events.ops->alloc_unbound(f->plat.events.ctx,
-						       f->be_domid, &f->port);
-		f->have_port = rc == NC_OK;
-	}
+	if (!rc)
+		rc = alloc_ports(f);
 	if (!rc) {
 		nc_front_tx_reset(f);
 		nc_front_rx_post(f);

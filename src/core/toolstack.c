@@ -77,6 +77,8 @@ static int write_backend(const struct nc_store *st, nc_txn_t t,
 	rc |= nc_xs_write(st, t, be, "script", "/etc/xen/scripts/vif-bridge");
 	if (s->rate)
 		rc |= nc_xs_write(st, t, be, "rate", s->rate);
+	if (s->bridge)
+		rc |= nc_xs_write(st, t, be, "bridge", s->bridge);
 	rc |= nc_xs_write_uint(st, t, be, "state", XenbusStateInitialising);
 	return rc ? NC_EIO : NC_OK;
 }
@@ -89,7 +91,7 @@ static int set_dir_perms(const struct nc_store *st, nc_txn_t t,
 	static const char *const keys[] = {
 		NULL, "backend", "backend-id", "frontend", "frontend-id",
 		"mac", "mtu", "handle", "trusted", "online", "script",
-		"rate", "state",
+		"rate", "bridge", "state",
 	};
 	struct nc_store_perm p[2] = { { owner, NC_PERM_NONE },
 				      { peer, NC_PERM_READ } };

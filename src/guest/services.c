@@ -269,6 +269,23 @@ static void set_head(struct nc_guest_http_conn *c, const char *version,
 	c->head_len = n > 0 && (size_t)n < sizeof(c->head) ? (size_t)n : 0;
 }
 
+/* "/big/N" with N in 1 .. NC_GUEST_BIG_MAX, decimal digits only: N;
+ * anything else: 0. */
+static size_t big_path_size(const char *path)
+{
+	size_t n = 0;
+	const char *p;
+
+	if (strncmp(path, "/big/", 5) || !path[5] || strlen(path + 5) > 9)
+		return 0;
+	for (p = path + 5; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		n = n * 10 + (size_t)(*p - '0');
+	}
+	return n <= NC_GUEST_BIG_MAX ? n : 0;
+}
+
 static void respond(struct nc_guest_http_conn *c, const char *version,
 		    const char *status, const char *type,
 		    const uint8_t *body, size_t len, int head_only)
@@ -318,6 +335,7 @@ static void answer_request(struct nc_guest_http_conn *c)
 	char *eol = memchr(c->req, '\n', c->req_len);
 	const char *version;
 	int head_only;
+	size_t big;
 
 	*eol = '\0';
 	if (split_request_line(c->req, &r)) {
@@ -334,6 +352,9 @@ static void answer_request(struct nc_guest_http_conn *c)
 	else if (!strcmp(r.path, "/big"))
 		respond(c, version, "200 OK", "application/octet-stream",
 			NULL, NC_GUEST_BIG_SIZE, head_only);
+	else if ((big = big_path_size(r.path)) > 0)
+		respond(c, version, "200 OK", "application/octet-stream",
+			NULL, big, head_only);
 	else
 		respond_error(c, version, "404 Not Found", head_only);
 }

@@ -44,6 +44,8 @@ int nc_guest_set_addrs(struct netif *netif, const struct nc_guest_addrs *a);
 /* ------------------------------------------------------------- services */
 
 #define NC_GUEST_BIG_SIZE (1024u * 1024u)     /* bytes of "/big" */
+/* "/big/N": the same pattern, N bytes (1 .. NC_GUEST_BIG_MAX) */
+#define NC_GUEST_BIG_MAX (256u * 1024u * 1024u)
 #define NC_GUEST_HTTP_MAX_CONNS 16u
 #define NC_GUEST_HTTP_REQ_MAX 1024u           /* request head, bytes */
 #define NC_GUEST_PAGE_MAX 1024u

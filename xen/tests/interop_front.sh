@@ -3,9 +3,12 @@
 # (`netchannel guest`, lwIP) in dom0 userspace, frontend-id 0, connected to
 # Linux's xen-netback in the same dom0; the Linux end of the vif (vif0.0) is
 # moved into a network namespace with 10.80.0.1/24.  The vif's xenstore nodes
-# are written by hand, as Linux's toolstack would (`netchannel vif add`
-# refuses frontend == backend).  Checks: the guest connects, 100 pings with no
-# loss, HTTP /big (1 MiB) byte for byte.  Prints what netback logged.
+# are written by hand, as Linux's toolstack would (with the `script` node
+# Linux netback needs, and hotplug-status).  Checks: the guest connects; then
+# for each Linux-side setting (default, sg off, MTU 9000, checksum offload
+# off) 100 pings with no loss, 20 full-size unfragmented pings, and 10 MB
+# over HTTP (/big/10485760) byte for byte; a clean close.  Prints what
+# netback logged.
 # TAP on stdout.
 NC=${NC:-netchannel}
 NS=ncfront
@@ -59,11 +62,14 @@ cleanup() {
 	ip netns del "$NS" 2>/dev/null
 	xenstore-rm "$BE" 2>/dev/null
 	xenstore-rm "$FE" 2>/dev/null
+	# Later tests serve vifs with our own netback.
+	sleep 1
+	modprobe -r xen-netback 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-PLAN=10
+PLAN=$((6 + 4 * 4 + 1))
 echo "1..$PLAN"
 DMESG0=$(dmesg | wc -l)
 
@@ -78,7 +84,7 @@ write_nodes() {
 		"$FE/backend" "$BE" \
 		"$FE/backend-id" 0 \
 		"$FE/mac" "$MAC" \
-		"$FE/mtu" 1500 \
+		"$FE/mtu" 9000 \
 		"$FE/handle" 0 \
 		"$FE/state" 1 || return 1
 	# Frontend domain 0 owns its directory; backend domain 0 may read it.
@@ -154,27 +160,52 @@ setup_ns() {
 }
 check "Linux end ($IF) in namespace $NS with 10.80.0.1/24" setup_ns
 
-t=$(now)
-check "100 pings to our netfront, 0% loss" sh -c "
-	out=\$(ip netns exec $NS ping -c 100 -i 0.01 -W 2 10.80.0.2 2>&1)
-	printf '%s\n' \"\$out\" | tail -n 2
-	printf '%s\n' \"\$out\" | grep -q ' 0% packet loss'"
-echo "# pings took $(awk -v a="$t" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}') s"
-
-t=$(now)
-check "curl http://10.80.0.2/big: 1048576 bytes" sh -c "
-	ip netns exec $NS curl -sS --max-time 120 -o $WORK/big http://10.80.0.2/big || exit 1
-	sz=\$(stat -c %s $WORK/big); echo size \$sz; [ \"\$sz\" = 1048576 ]"
-echo "# transfer took $(awk -v a="$t" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}') s"
-check "/big byte i == (i*7 + i/4096) & 0xff" python3 -c "
-import sys
-d = open('$WORK/big', 'rb').read()
-exp = bytes(((i * 7 + i // 4096) & 0xff) for i in range(1048576))
-if d != exp:
-    bad = next((i for i in range(min(len(d), len(exp))) if d[i] != exp[i]), min(len(d), len(exp)))
-    sys.exit('length %d, first mismatch at %d' % (len(d), bad))
-print('all 1048576 bytes match')
-"
+# Linux-side settings on netback's vif (in the namespace), each followed by
+# the traffic checks: default (sg on, MTU 1500, checksum offload on),
+# sg off, MTU 9000 (our guest runs with the frontend's mtu key, 9000, and
+# scatter-gather), checksum offload off (ethtool -K tx off rx off).
+cfg_line() { # CONFIG
+	case $1 in
+	default) echo "ethtool -K $IF sg on tx on rx on; ip link set dev $IF mtu 1500" ;;
+	sg-off) echo "ip link set dev $IF mtu 1500; ethtool -K $IF sg off tx on rx on" ;;
+	mtu-9000) echo "ethtool -K $IF sg on tx on rx on; ip link set dev $IF mtu 9000" ;;
+	csum-off) echo "ethtool -K $IF sg on tx off rx off; ip link set dev $IF mtu 1500" ;;
+	esac
+}
+apply_cfg() { # CONFIG: set it, check what ethtool and ip read back
+	local out want
+	out=$(ip netns exec "$NS" sh -c "$(cfg_line "$1") 2>&1; sleep 0.5
+		ethtool -k $IF | grep -E '^(scatter-gather|tx-checksumming|rx-checksumming):' | tr -s '\\n' ' '
+		ip -o link show dev $IF | sed 's/.* mtu \\([0-9]*\\).*/mtu=\\1/'")
+	echo "$out"
+	case $1 in
+	default) want="scatter-gather: on .*mtu=1500" ;;
+	sg-off) want="scatter-gather: off .*mtu=1500" ;;
+	mtu-9000) want="scatter-gather: on .*mtu=9000" ;;
+	csum-off) want="tx-checksumming: off .*mtu=1500" ;;
+	esac
+	printf '%s\n' "$out" | tail -n 1 | grep -q "$want" || { echo "want: $want"; return 1; }
+}
+TEN=10485760
+for cfg in default sg-off mtu-9000 csum-off; do
+	check "Linux netback's $IF set to $cfg" apply_cfg "$cfg"
+	check "$cfg: 100 pings to our netfront, 0% loss" sh -c "
+		out=\$(ip netns exec $NS ping -c 100 -i 0.01 -W 2 10.80.0.2 2>&1)
+		printf '%s\n' \"\$out\" | tail -n 2
+		printf '%s\n' \"\$out\" | grep -q ' 0% packet loss'"
+	size=1472
+	[ "$cfg" = mtu-9000 ] && size=8972
+	check "$cfg: 20 pings of $size bytes, unfragmented (-M do), 0% loss" sh -c "
+		out=\$(ip netns exec $NS ping -c 20 -i 0.02 -W 2 -s $size -M do 10.80.0.2 2>&1)
+		printf '%s\n' \"\$out\" | tail -n 2
+		printf '%s\n' \"\$out\" | grep -q ' 0% packet loss'"
+	t=$(now)
+	rm -f "$WORK/big"
+	check "$cfg: 10 MB from our netfront (GET /big/$TEN), byte for byte" sh -c "
+		ip netns exec $NS curl -sS --max-time 300 -o $WORK/big http://10.80.0.2/big/$TEN || exit 1
+		python3 $(dirname "$0")/netio.py check-pattern $WORK/big $TEN"
+	echo "# $cfg: transfer took $(awk -v a="$t" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}') s"
+done
 
 echo "# netback log since the test started:"
 dmesg | tail -n +"$((DMESG0 + 1))" | tail -n 30 | sed 's/^/#   /'

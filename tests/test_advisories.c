@@ -1029,11 +1029,13 @@ static void test_xsa90(struct tap *t)
 /* ============================================================ XSA-270 */
 
 /* Linux netback's control ring took indices from the frontend unchecked.
- * We have no control ring yet (issue 9): the backend must not offer one
- * (no feature-ctrl-ring), and a frontend that writes ctrl-ring-ref and
- * event-channel-ctrl anyway (valid, garbage or out of range) gets a normal
- * connection in which its control page is never mapped and its control
- * port never bound; every index the backend does read is validated. */
+ * Our backend offers a control ring (feature-ctrl-ring, back_ctrl.c; the
+ * requests' own indices are tested case by case in test_ctrl.c).  Here the
+ * ring's keys and indices: garbage ctrl-ring-ref values refuse the vif
+ * before anything of the control ring is mapped or bound; a valid page
+ * full of 0xff (every index hostile) maps without a request being read or
+ * a response written; a request producer then pushed beyond the ring
+ * disables the vif with one log line. */
 static void test_xsa270(struct tap *t)
 {
 	static const char *const refs[] = { NULL, "zzz", "4294967296", "-1" };
@@ -1042,15 +1044,15 @@ static void test_xsa270(struct tap *t)
 	for (v = 0; v < 4; v++) {
 		struct hf *e = calloc(1, sizeof(*e));
 		struct nc_inproc_counts c;
+		xen_netif_ctrl_sring_t *sr;
 		nc_gref_t cref;
 		nc_port_t cport;
-		uint8_t *ctrl, snap[64];
+		uint8_t *ctrl;
 		char buf[32];
 
 		CHECK_EQ(t, hf_init(e, NULL, 1, NULL), NC_OK);
 		CHECK(t, hf_rd(&e->fe, e->be_path, "feature-ctrl-ring", buf,
-			       sizeof(buf)) == NC_ENOENT ||
-			 strcmp(buf, "0") == 0);
+			       sizeof(buf)) >= 0 && strcmp(buf, "1") == 0);
 		/* a control ring page full of hostile indices */
 		ctrl = e->fe.grants.ops->share(e->fe.grants.ctx, 0, 1, 0,
 					       &cref);
@@ -1058,21 +1060,33 @@ static void test_xsa270(struct tap *t)
 		if (!ctrl)
 			break;
 		memset(ctrl, 0xff, NC_PAGE_SIZE);
-		memcpy(snap, ctrl, sizeof(snap));
+		sr = (xen_netif_ctrl_sring_t *)ctrl;
 		e->fe.events.ops->alloc_unbound(e->fe.events.ctx, 0, &cport);
 		if (refs[v])
 			hf_wr(&e->fe, e->fe_path, "ctrl-ring-ref", refs[v]);
 		else
 			hf_wr_u(&e->fe, e->fe_path, "ctrl-ring-ref", cref);
 		hf_wr_u(&e->fe, e->fe_path, "event-channel-ctrl", cport);
+		if (refs[v]) {
+			/* garbage: refused, the control ring never touched */
+			CHECK(t, hf_connect(e) != 0);
+			CHECK(t, nc_back_state(e->b) != NC_BACK_CONNECTED);
+			CHECK(t, e->nlog >= 1);
+			CHECK_EQ(t, sr->rsp_prod, 0xffffffffu);
+			CHECK_EQ(t, e->fe.grants.ops->unshare(
+					    e->fe.grants.ctx, ctrl, 1), NC_OK);
+			e->fe.events.ops->unbind(e->fe.events.ctx, cport);
+			hf_free(e);
+			free(e);
+			continue;
+		}
 		CHECK(t, hf_connect(e) == 0);
 		nc_inproc_counts(e->w, 0, &c);
-		CHECK_EQ(t, c.mappings, 2);     /* tx and rx rings only */
-		CHECK_EQ(t, c.ports, 1);        /* the data channel only */
-		CHECK(t, memcmp(ctrl, snap, sizeof(snap)) == 0);
-		/* never mapped: it can be revoked at once */
-		CHECK_EQ(t, e->fe.grants.ops->unshare(e->fe.grants.ctx, ctrl,
-						      1), NC_OK);
+		CHECK_EQ(t, c.mappings, 3);     /* tx, rx and ctrl rings */
+		CHECK_EQ(t, c.ports, 2);        /* data and ctrl channels */
+		/* attached at the responses it found: nothing read, nothing
+		 * answered */
+		CHECK_EQ(t, sr->rsp_prod, 0xffffffffu);
 		/* the data path works as usual */
 		hf_tx(e, e->data_refs[0], 0, 0, 1, 60);
 		hf_push(e);
@@ -1080,6 +1094,14 @@ static void test_xsa270(struct tap *t)
 		CHECK_EQ(t, e->ndeliv, 1);
 		CHECK_EQ(t, nc_back_state(e->b), NC_BACK_CONNECTED);
 		CHECK_EQ(t, e->nlog, 0);
+		/* a request producer beyond the ring: disabled, nothing
+		 * answered */
+		sr->req_prod = sr->rsp_prod + 1000u;
+		e->fe.events.ops->notify(e->fe.events.ctx, cport);
+		hf_poll(e);
+		CHECK_EQ(t, nc_back_state(e->b), NC_BACK_DISABLED);
+		CHECK_EQ(t, e->nlog, 1);
+		CHECK_EQ(t, sr->rsp_prod, 0xffffffffu);
 		e->fe.events.ops->unbind(e->fe.events.ctx, cport);
 		hf_free(e);
 		free(e);
@@ -1687,7 +1709,7 @@ int main(void)
 		test_xsa39);
 	tap_run(&t, "XSA-90: a rogue vif is disabled without stalling "
 		"another", test_xsa90);
-	tap_run(&t, "XSA-270: no control ring offered, ctrl-ring-ref ignored",
+	tap_run(&t, "XSA-270: control ring keys and indices validated",
 		test_xsa270);
 	tap_run(&t, "XSA-332/391: event storms cost bounded CPU, lose no "
 		"frames", test_xsa332_391);

@@ -119,10 +119,12 @@ static void to_switch(struct vif *from, const struct nc_frame *fr)
 	}
 	if (out != NC_L2_FLOOD)
 		return;
+	/* Flooded (broadcast, multicast, unknown): each destination vif's
+	 * multicast filter decides (feature-multicast-control). */
 	for (i = 0; i < MAX_VIFS; i++)
 		if (d->vifs[i].used && &d->vifs[i] != from &&
 		    d->vifs[i].bridge == BR_SWITCH)
-			nc_back_queue(d->vifs[i].b, fr);
+			nc_back_queue_filtered(d->vifs[i].b, fr);
 }
 
 /* A frame from the frontend: to the bridge, and to the pcap. */
@@ -156,7 +158,9 @@ static void tap_readable(struct vif *v)
 		fr.len = (uint32_t)n;
 		if (v->pcap)
 			nc_pcapw_write(v->pcap, fr.data, fr.len);
-		nc_back_queue(v->b, &fr);   /* full queue: dropped, counted */
+		/* The TAP floods multicast: the vif's filter decides.  A
+		 * full queue drops, counted. */
+		nc_back_queue_filtered(v->b, &fr);
 	}
 }
 

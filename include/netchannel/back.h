@@ -99,6 +99,10 @@ struct nc_back_config {
 	 * IPv6 partial checksums itself, and one it sends anyway is
 	 * completed here before delivery. */
 	int no_ipv6_csum;
+	/* Do not offer feature-ctrl-ring (receive-side hashing set by the
+	 * frontend over a control ring; src/core/back_ctrl.c).  Offered
+	 * otherwise; a frontend that writes no ctrl-ring-ref has none. */
+	int no_ctrl_ring;
 	/* Monotonic time in microseconds, for the `rate` key.  NULL: the
 	 * key is not enforced (one log line when it is set). */
 	uint64_t (*clock_us)(void *arg);
@@ -138,6 +142,49 @@ struct nc_back_txpend {
 	uint8_t gso_type;
 	uint8_t slots;
 	uint8_t ok;            /* every segment copied */
+};
+
+/* Private: the control ring (src/core/back_ctrl.c) and the hashing state
+ * the frontend set through it.  The most mapping entries we take (as
+ * Linux netback) and the one queue we serve. */
+#define NC_BACK_HASH_MAPPING_MAX 128u
+#define NC_BACK_NUM_QUEUES 1u
+struct nc_back_hash {
+	uint32_t algorithm;    /* XEN_NETIF_CTRL_HASH_ALGORITHM_* */
+	uint32_t flags;        /* XEN_NETIF_CTRL_HASH_TYPE_* bits */
+	uint8_t key[40];       /* NC_TOEPLITZ_KEY_MAX; unset octets zero */
+	uint32_t size;         /* mapping entries in use; 0: modulo queues */
+	uint32_t mapping[NC_BACK_HASH_MAPPING_MAX];
+};
+struct nc_back_ctrl {
+	void *map;             /* the frontend's ring page, mapped */
+	xen_netif_ctrl_back_ring_t ring;
+	RING_IDX published;
+	nc_port_t port;
+	int have_port;
+	struct nc_back_hash hash;
+	uint32_t buf[NC_BACK_HASH_MAPPING_MAX];  /* grant-copied input */
+};
+
+/* Multicast control (src/core/back_mcast.c): the frontend's filter
+ * list, at most this many addresses, as Linux's XEN_NETBK_MCAST_MAX. */
+#define NC_BACK_MCAST_MAX 64u
+
+struct nc_back_mcast_stats {
+	uint64_t added, deleted;   /* filter updates applied */
+	uint64_t not_group;        /* MCAST_ADD of a unicast address: refused */
+	uint64_t full;             /* MCAST_ADD past NC_BACK_MCAST_MAX: refused */
+	uint64_t del_unknown;      /* MCAST_DEL of an address not listed */
+	uint64_t filtered;         /* frames withheld by nc_back_queue_filtered */
+};
+
+/* Private: the filter list and whether the frontend asked for it. */
+struct nc_back_mcast {
+	uint8_t addr[NC_BACK_MCAST_MAX][6];
+	unsigned count;
+	int requested;         /* request-multicast-control read non-zero */
+	int watching;          /* watch on the frontend's key registered */
+	struct nc_back_mcast_stats stats;
 };
 
 /* Private: the `rate` key's credit scheduler (src/core/back_rate.h). */
@@ -193,6 +240,8 @@ struct nc_back {
 	uint8_t *rxq_data;     /* cfg.rxq_bytes bytes, caller-provided */
 	uint32_t rxq_size;
 	struct nc_back_rate rate;  /* the `rate` key, on the TX path */
+	struct nc_back_mcast mcast; /* multicast control (back_mcast.c) */
+	struct nc_back_ctrl ctrl;  /* feature-ctrl-ring (back_ctrl.c) */
 	/* accounting */
 	struct nc_vif_stats stats;
 	long disable_reason;
@@ -244,6 +293,56 @@ void nc_back_disable(struct nc_back *b, enum nc_reason why);
 
 /* Tear down: unmap, unbind, Closed, remove the backend directory. */
 void nc_back_close(struct nc_back *b);
+
+/* Receive-side hashing (feature-ctrl-ring; src/core/back_ctrl.c).  The
+ * frontend sets an algorithm, hash flags, a key and a mapping table over
+ * the control ring; these answer with that state.  nc_back_hash_frame:
+ * 1 with the Toeplitz hash of the frame's flow (toeplitz.h) and its
+ * XEN_NETIF_CTRL_HASH_TYPE_* in *type, or 0 when hashing is off (no ctrl
+ * ring, algorithm NONE, no flags) or the frame has no flagged type.
+ * nc_back_pick_queue: the queue for the frame, mapping[hash % size], or
+ * hash % NC_BACK_NUM_QUEUES when the mapping size is 0; 0 when not
+ * hashed.  Every mapping entry is below NC_BACK_NUM_QUEUES (checked when
+ * set, XSA-270). */
+int nc_back_hash_frame(const struct nc_back *b, const uint8_t *frame,
+		       size_t len, uint32_t *hash, uint32_t *type);
+unsigned nc_back_pick_queue(const struct nc_back *b, const uint8_t *frame,
+			    size_t len);
+/* The hashing state in force (for tests and statistics). */
+const struct nc_back_hash *nc_back_hash_state(const struct nc_back *b);
+
+/*
+ * Multicast control (netif.h; Linux netback's xenvif_mcast_*).  We offer
+ * feature-multicast-control and feature-dynamic-multicast-control; the
+ * frontend's request-multicast-control is read at each connection and,
+ * while connected, through a watch (the dynamic variant: writing 0 turns
+ * filtering off without reconnecting).  The frontend amends its list with
+ * dummy TX requests carrying an MCAST_ADD or MCAST_DEL extra (as Linux,
+ * when one request carries both, only the ADD is applied; of several of
+ * one type, the last):
+ *   - ADD: answered OKAY when listed; ERROR when the list already holds
+ *     NC_BACK_MCAST_MAX (64) addresses (Linux's -ENOSPC: refused, the
+ *     list and the filtering stay as they were), or, stricter than
+ *     Linux, when the address is not a group address (bit 0 of byte 0),
+ *     since such an entry could never match a filtered frame.  Duplicates
+ *     take an entry each, as in Linux;
+ *   - DEL: removes one entry equal to the address; always answered OKAY
+ *     (an unknown address is only counted).
+ * The list is amended whether or not filtering was requested (netif.h)
+ * and is emptied when the data path goes down.
+ */
+/* 1 when a frame to `dest` (its destination MAC, 6 bytes) may go to the
+ * frontend: always without multicast control requested, for unicast and
+ * for broadcast; a multicast destination only when listed. */
+int nc_back_mcast_match(const struct nc_back *b, const uint8_t *dest);
+
+/* nc_back_queue for a bridge that floods (a switch, a TAP): a frame
+ * nc_back_mcast_match refuses is withheld, counted in stats.filtered,
+ * and NC_OK returned (delivered nowhere, as the filter says, like a NIC's
+ * filter; not an error). */
+int nc_back_queue_filtered(struct nc_back *b, const struct nc_frame *frame);
+
+const struct nc_back_mcast_stats *nc_back_mcast_stats(const struct nc_back *b);
 
 enum nc_back_state nc_back_state(const struct nc_back *b);
 const struct nc_vif_stats *nc_back_stats(const struct nc_back *b);

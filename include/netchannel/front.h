@@ -87,6 +87,11 @@ struct nc_front_config {
 	 * frame's unwritten bytes may then carry an earlier frame's data to
 	 * the backend).  For `netchannel bench --no-zero`'s ratio. */
 	int bench_no_zero;
+	/* Multicast control: write request-multicast-control=1 when the
+	 * backend offers feature-multicast-control, so that it delivers to
+	 * us only the multicast groups added with nc_front_mcast_add
+	 * (broadcast always).  0: the key is written 0, nothing filtered. */
+	int mcast_control;
 	/* The caller calls nc_front_poll continuously and never sleeps on
 	 * the fds: the rings' event indices are never armed, so the backend
 	 * publishes without notifying (no event-channel syscall per batch),
@@ -94,6 +99,10 @@ struct nc_front_config {
 	 * NC_BUSY_POLL_CONTROL calls (the rings at every call).  A caller
 	 * that stops polling must not set it: nothing wakes it. */
 	int busy_poll;
+	/* Offer a control ring (ctrl-ring-ref, event-channel-ctrl) when the
+	 * backend offers feature-ctrl-ring, for nc_front_ctrl_submit and the
+	 * nc_front_set_hash_* requests (src/core/front_ctrl.c). */
+	int ctrl_ring;
 	nc_rx_cb rx;           /* received frames; NULL: use nc_front_recv */
 	void *rx_arg;
 	nc_log_cb log;         /* NULL: silent */
@@ -107,6 +116,9 @@ struct nc_front_features {
 	int ipv6_csum;
 	int rx_copy;
 	int split_events;
+	int ctrl_ring;         /* backend feature-ctrl-ring, and cfg.ctrl_ring */
+	int mcast_control;     /* backend feature-multicast-control */
+	int mcast_dynamic;     /* backend feature-dynamic-multicast-control */
 	unsigned max_queues;
 };
 
@@ -118,7 +130,24 @@ struct nc_front_txframe {
 	uint32_t len;          /* bytes sent */
 	uint16_t slots_left;   /* responses still owed */
 	uint16_t in_use;
+	uint16_t mcast;        /* a multicast filter update, no data */
 	int16_t status;        /* worst answer so far */
+};
+
+/* Private: the control ring (src/core/front_ctrl.c).  One request is
+ * outstanding at a time; its key or mapping sits in `data`, a page
+ * granted read-only, unchanged until the answer came. */
+struct nc_front_ctrl {
+	void *page;            /* the ring page, granted writable */
+	void *data;            /* the request data page, granted read-only */
+	nc_gref_t ref, data_ref;
+	xen_netif_ctrl_front_ring_t ring;
+	RING_IDX published;
+	nc_port_t port;
+	int have_port;
+	int pending;           /* a request waits for its answer */
+	uint16_t id, type;     /* that request's */
+	uint16_t next_id;
 };
 
 struct nc_front {
@@ -161,6 +190,9 @@ struct nc_front {
 	/* accounting */
 	struct nc_vif_stats stats;
 	unsigned quarantined_pages;
+	struct nc_front_ctrl ctrl;   /* feature-ctrl-ring */
+	/* multicast filter updates answered OKAY / otherwise */
+	uint64_t mcast_acked, mcast_refused;
 	unsigned polls;        /* busy_poll: calls since the control path */
 };
 
@@ -212,6 +244,26 @@ int nc_front_send_gso(struct nc_front *f, const struct nc_iov *iov,
 /* 1 when the connected backend takes GSO frames of this type. */
 int nc_front_can_gso(const struct nc_front *f, uint8_t gso_type);
 
+/* Multicast control (netif.h): ask the backend to add `mac` (a group
+ * address, bit 0 of byte 0 set) to, or delete it from, the filter list
+ * of groups it delivers to us.  Sent as a dummy request (size 0, no
+ * data) with an MCAST_ADD / MCAST_DEL extra-info slot, the form netif.h
+ * describes (Linux netfront has no multicast control).  The answer comes
+ * later: counted in mcast_acked / mcast_refused (the backend refuses an
+ * add past its limit, 64 in Linux).  The list takes effect while
+ * cfg.mcast_control asked for filtering.  NC_OK when posted; NC_EINVAL
+ * for a unicast address; NC_EPERM when the backend did not offer
+ * feature-multicast-control; NC_EAGAIN when the ring is full;
+ * NC_ENOTCONN. */
+int nc_front_mcast_add(struct nc_front *f, const uint8_t *mac);
+int nc_front_mcast_del(struct nc_front *f, const uint8_t *mac);
+/* Dynamic multicast control: turn filtering on (1) or off (0) while
+ * connected by rewriting request-multicast-control, which a backend
+ * offering feature-dynamic-multicast-control watches.  NC_OK; NC_EPERM
+ * when it does not offer it (the key then counts at connection only);
+ * NC_ENOTCONN; NC_EIO when the write failed. */
+int nc_front_mcast_request(struct nc_front *f, int on);
+
 /* Without an rx callback: take the next received frame.  1 and *out set
  * (valid until the next call), 0 when none waits. */
 int nc_front_recv(struct nc_front *f, struct nc_frame *out);
@@ -226,6 +278,37 @@ void nc_front_close(struct nc_front *f);
  * backend still maps are quarantined, never reused), state Closed, drop
  * the watch.  Safe after nc_front_close and on any state. */
 void nc_front_destroy(struct nc_front *f);
+
+/* The control ring (xen/io/netif.h, "Control ring"), when cfg.ctrl_ring
+ * and the backend offered feature-ctrl-ring (see features.ctrl_ring):
+ * asynchronous, one request at a time.  Submit, keep calling
+ * nc_front_poll (or wait on the event fd), and take the answer with
+ * nc_front_ctrl_result.
+ *
+ * nc_front_ctrl_submit sends request `type` with data[0..2] as given,
+ * unchecked (the backend checks).  NC_OK; NC_EAGAIN while a request is
+ * outstanding; NC_ENOTCONN without a connected control ring.
+ * nc_front_set_hash_algorithm / _flags / _mapping_size send those
+ * requests; nc_front_set_hash_key (len <= NC_TOEPLITZ_KEY_MAX, or
+ * NC_EINVAL) and nc_front_set_hash_mapping (n queue indices for entries
+ * off.., 1 <= n <= NC_PAGE_SIZE / 4, or NC_EINVAL) copy their data into
+ * the request page granted read-only to the backend and send its grant.
+ *
+ * nc_front_ctrl_result: 1 with the backend's XEN_NETIF_CTRL_STATUS_* in
+ * *status and its data word in *data; 0 while no answer came; NC_EINVAL
+ * when nothing is outstanding; NC_EPROTO when the backend answered out
+ * of turn (the device is then disabled, as for the data rings). */
+int nc_front_ctrl_submit(struct nc_front *f, uint16_t type, uint32_t d0,
+			 uint32_t d1, uint32_t d2);
+int nc_front_ctrl_result(struct nc_front *f, uint32_t *status,
+			 uint32_t *data);
+int nc_front_set_hash_algorithm(struct nc_front *f, uint32_t algorithm);
+int nc_front_set_hash_flags(struct nc_front *f, uint32_t flags);
+int nc_front_set_hash_key(struct nc_front *f, const uint8_t *key,
+			  size_t len);
+int nc_front_set_hash_mapping_size(struct nc_front *f, uint32_t entries);
+int nc_front_set_hash_mapping(struct nc_front *f, const uint32_t *queues,
+			      uint32_t n, uint32_t off);
 
 enum nc_front_state nc_front_state(const struct nc_front *f);
 const struct nc_vif_stats *nc_front_stats(const struct nc_front *f);

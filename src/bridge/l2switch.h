@@ -7,6 +7,9 @@
  * multicast or unknown destination floods to every port but P.  Entries
  * age out after `ageing_ms` without traffic.  The table has a fixed size:
  * when full, the oldest entry is replaced (never an unbounded table).
+ * Group addresses are never learned, so a multicast frame always floods:
+ * the caller filters it per destination port (netback's multicast
+ * control: cmd_back.c hands flooded frames to nc_back_queue_filtered).
  */
 #ifndef NETCHANNEL_L2SWITCH_H
 #define NETCHANNEL_L2SWITCH_H

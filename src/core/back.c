@@ -109,6 +109,8 @@ int ncb_work(struct nc_back *b)
 		more |= ncb_tx_work(b);
 	if (b->state == NC_BACK_CONNECTED)
 		more |= ncb_rx_work(b);
+	if (b->state == NC_BACK_CONNECTED)
+		more |= ncb_ctrl_work(b);
 	ncb_kick(b);
 	return b->state == NC_BACK_CONNECTED && more;
 }
@@ -183,7 +185,8 @@ static int drain_watches(struct nc_back *b)
 static int our_port(const struct nc_back *b, nc_port_t port)
 {
 	return (b->have_port && port == b->port) ||
-	       (b->have_port_rx && port == b->port_rx);
+	       (b->have_port_rx && port == b->port_rx) ||
+	       ncb_ctrl_port(b, port);
 }
 
 /* Pending ports, a bounded number per call.  XSA-332/391: an event costs
@@ -237,6 +240,10 @@ void nc_back_handle_watch(struct nc_back *b, const char *path,
 	(void)path;  /* one watch per key: its token says it all */
 	if (token && strcmp(token, NCB_RATE_WATCH_TOKEN) == 0) {
 		ncb_rate_changed(b);
+		return;
+	}
+	if (token && strcmp(token, NCB_MCAST_WATCH_TOKEN) == 0) {
+		ncb_mcast_changed(b);
 		return;
 	}
 	if (!token || strcmp(token, NCB_WATCH_TOKEN) != 0)

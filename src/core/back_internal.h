@@ -56,6 +56,25 @@ void ncb_teardown(struct nc_back *b, enum nc_back_state final);
 /* back_tx.c */
 int ncb_tx_work(struct nc_back *b);
 
+/* back_mcast.c */
+#define NCB_MCAST_WATCH_TOKEN "nc-back-mcast"
+/* A filter update (a dummy request with MCAST extras, parsed): applied,
+ * and the status to answer its request with. */
+int16_t ncb_mcast_update(struct nc_back *b, const struct nc_tx_parsed *p);
+/* Data path up: empty list, read request-multicast-control, watch it. */
+void ncb_mcast_connect(struct nc_back *b);
+/* The watch fired: re-read the key (connected only). */
+void ncb_mcast_changed(struct nc_back *b);
+/* Data path down: stop watching, empty the list. */
+void ncb_mcast_disconnect(struct nc_back *b);
+
+/* back_ctrl.c: the control ring.  connect: 0, or -1 when the frontend's
+ * ctrl keys are refused (vif disabled); work: 1 when requests remain. */
+int ncb_ctrl_connect(struct nc_back *b);
+void ncb_ctrl_release(struct nc_back *b);
+int ncb_ctrl_work(struct nc_back *b);
+int ncb_ctrl_port(const struct nc_back *b, nc_port_t port);
+
 /* back_rx.c */
 int ncb_rx_work(struct nc_back *b);
 void ncb_rxq_flush(struct nc_back *b);

@@ -67,14 +67,16 @@ static int tx_segments(struct nc_back *b, uint32_t pos, unsigned seg)
 		if ((uint32_t)f->offset + f->len > NC_PAGE_SIZE ||
 		    pos + f->len > sizeof(b->frame_buf))
 			return -1;
-		memset(s, 0, sizeof(*s));
-		s->src.foreign.ref = f->gref;
-		s->src.foreign.offset = f->offset;
-		s->src.foreign.domid = b->fe_domid;
-		s->dst.local = b->frame_buf + pos;
-		s->len = f->len;
-		s->flags = NC_COPY_SRC_GREF;
-		s->status = NC_EIO;     /* until the copy says otherwise */
+		/* Built whole (every member named or zero), not memset and
+		 * then stored field by field. */
+		*s = (struct nc_copy_seg){
+			.src.foreign = { .ref = f->gref, .offset = f->offset,
+					 .domid = b->fe_domid },
+			.dst.local = b->frame_buf + pos,
+			.len = f->len,
+			.flags = NC_COPY_SRC_GREF,
+			.status = NC_EIO,  /* until the copy says otherwise */
+		};
 		pos += f->len;
 		n++;
 	}
@@ -129,12 +131,9 @@ static int16_t tx_finish(struct nc_back *b, const struct nc_back_txpend *e)
 
 	if (!e->ok)
 		return tx_drop(b, NC_R_BAD_GREF);
-	memset(&fr, 0, sizeof(fr));
-	fr.data = b->frame_buf + e->off;
-	fr.len = e->len;
-	fr.flags = e->flags;
-	fr.gso_size = e->gso_size;
-	fr.gso_type = e->gso_type;
+	fr = (struct nc_frame){ .data = b->frame_buf + e->off, .len = e->len,
+				.flags = e->flags, .gso_size = e->gso_size,
+				.gso_type = e->gso_type };
 	/* Completed for a consumer that needs it, and for an IPv6 partial
 	 * checksum we did not offer to take (feature-ipv6-csum-offload).
 	 * Never a GSO frame's: one checksum over 64 KiB is no segment's;
@@ -204,8 +203,11 @@ static int tx_queue(struct nc_back *b, unsigned off)
 	unsigned i;
 	int n;
 
+	/* A multicast filter update: a dummy request, nothing to send. */
+	if (p->nmcast_add || p->nmcast_del)
+		return ncb_mcast_update(b, p);
 	if (p->total == 0)
-		return NETIF_RSP_OKAY;  /* a multicast update: no filter */
+		return NETIF_RSP_OKAY;  /* never OK otherwise (a runt) */
 	/* GSO we did not offer (cfg.no_gso): dropped, not disabled. */
 	if ((p->flags & NC_FRAME_GSO) && b->cfg.no_gso)
 		return tx_drop(b, NC_R_BAD_GSO);

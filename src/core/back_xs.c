@@ -107,6 +107,9 @@ static int publish_features(struct nc_back *b)
 		{ "feature-split-event-channels",
 		  b->cfg.no_split_events ? 0u : 1u },
 		{ "feature-ipv6-csum-offload", b->cfg.no_ipv6_csum ? 0u : 1u },
+		{ "feature-ctrl-ring", b->cfg.no_ctrl_ring ? 0u : 1u },
+		{ "feature-multicast-control", 1 },        /* back_mcast.c */
+		{ "feature-dynamic-multicast-control", 1 },
 	};
 	size_t i;
 	int rc;
@@ -391,7 +394,10 @@ static void fe_connect(struct nc_back *b)
 	}
 	if (bind_ports(b, &r))
 		return;
+	if (ncb_ctrl_connect(b))        /* optional control ring */
+		return;
 	read_rate(b, 0);
+	ncb_mcast_connect(b);
 	ncb_switch_state(b, XenbusStateConnected);
 	b->state = NC_BACK_CONNECTED;
 	b->stats.connects++;
@@ -409,7 +415,9 @@ static void release_data_path(struct nc_back *b)
 		b->plat.events.ops->unbind(b->plat.events.ctx, b->port_rx);
 	b->have_port = 0;
 	b->have_port_rx = 0;
+	ncb_ctrl_release(b);
 	memset(&b->rate, 0, sizeof(b->rate));
+	ncb_mcast_disconnect(b);
 	if (b->tx_map)
 		g->ops->unmap(g->ctx, b->tx_map, 1);
 	if (b->rx_map)

@@ -23,9 +23,17 @@ void nc_front_teardown(struct nc_front *f);
 /* The backend's end of our event channel closed: its process is gone. */
 void nc_front_peer_closed(struct nc_front *f);
 
+/* front_ctrl.c: the control ring's share, keys and release. */
+int nc_front_ctrl_setup(struct nc_front *f);
+int nc_front_ctrl_write_keys(struct nc_front *f, nc_txn_t t);
+void nc_front_ctrl_teardown(struct nc_front *f);
+
 /* front_tx.c */
 void nc_front_tx_reset(struct nc_front *f);
 int nc_front_tx_complete(struct nc_front *f);
+
+/* front_mcast.c: a filter update's answer (its frame record). */
+void nc_front_mcast_done(struct nc_front *f, struct nc_front_txframe *fr);
 
 /* front_rx.c */
 void nc_front_rx_post(struct nc_front *f);

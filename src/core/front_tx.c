@@ -419,6 +419,11 @@ static int tx_answer(struct nc_front *f, const netif_tx_response_t *rsp)
 		fr->status = rsp->status;
 	if (--fr->slots_left)
 		return NC_OK;
+	if (fr->mcast) {        /* a filter update: no blocks, no bytes */
+		nc_front_mcast_done(f, fr);
+		f->free_ids[f->nfree_ids++] = first_id;
+		return NC_OK;
+	}
 	/* Every slot answered: the backend is done with the blocks. */
 	nc_pool_complete(&f->pool, fr->view.first, fr->view.nblocks);
 	fr->in_use = 0;

@@ -31,8 +31,13 @@ static int read_features(struct nc_front *f)
 	f->feat.gso_tcpv4 = read_flag(f, "feature-gso-tcpv4");
 	f->feat.gso_tcpv6 = read_flag(f, "feature-gso-tcpv6");
 	f->feat.ipv6_csum = read_flag(f, "feature-ipv6-csum-offload");
+	f->feat.mcast_control = read_flag(f, "feature-multicast-control");
+	f->feat.mcast_dynamic =
+		read_flag(f, "feature-dynamic-multicast-control");
 	f->feat.split_events = read_flag(f, "feature-split-event-channels") &&
 			       !f->cfg.no_split_events;
+	f->feat.ctrl_ring = read_flag(f, "feature-ctrl-ring") &&
+			    f->cfg.ctrl_ring;
 	if (nc_xs_read_uint(&f->plat.store, NC_TXN_NONE, f->be_path,
 			    "multi-queue-max-queues", 64, 1, &q))
 		q = 1;
@@ -73,6 +78,7 @@ void nc_front_teardown(struct nc_front *f)
 		f->plat.events.ops->unbind(f->plat.events.ctx, f->port_rx);
 		f->have_port_rx = 0;
 	}
+	nc_front_ctrl_teardown(f);
 	revoke(f, &f->tx_page, 1);
 	revoke(f, &f->rx_page, 1);
 	if (f->have_rx_bufs) {
@@ -174,6 +180,7 @@ static int write_keys(struct nc_front *f, nc_txn_t t)
 	rc |= nc_xs_write_uint(st, t, f->path, "tx-ring-ref", f->tx_ref);
 	rc |= nc_xs_write_uint(st, t, f->path, "rx-ring-ref", f->rx_ref);
 	rc |= write_ports(f, t);
+	rc |= nc_front_ctrl_write_keys(f, t);
 	rc |= nc_xs_write(st, t, f->path, "request-rx-copy", "1");
 	rc |= nc_xs_write(st, t, f->path, "feature-rx-notify", "1");
 	rc |= nc_xs_write(st, t, f->path, "feature-sg",
@@ -189,6 +196,10 @@ static int write_keys(struct nc_front *f, nc_txn_t t)
 	rc |= nc_xs_write(st, t, f->path, "feature-ipv6-csum-offload",
 			  (f->cfg.no_csum_offload || f->cfg.no_ipv6_csum) ? "0"
 								    : "1");
+	/* Filtering only when configured and offered (front_mcast.c). */
+	rc |= nc_xs_write(st, t, f->path, "request-multicast-control",
+			  (f->cfg.mcast_control && f->feat.mcast_control)
+				  ? "1" : "0");
 	rc |= nc_xs_write_uint(st, t, f->path, "state",
 			       XenbusStateConnected);
 	return rc ? NC_EIO : NC_OK;
@@ -240,6 +251,8 @@ static int connect_backend(struct nc_front *f)
 		rc = share_buffers(f);
 	if (!rc)
 		rc = alloc_ports(f);
+	if (!rc)
+		rc = nc_front_ctrl_setup(f);
 	if (!rc) {
 		nc_front_tx_reset(f);
 		nc_front_rx_post(f);

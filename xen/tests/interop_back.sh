@@ -26,25 +26,9 @@ TEN=10485760
 NS=ncfe
 CONFIGS=${NC_INTEROP_CONFIGS:-default sg-off mtu-9000 csum-off}
 PARTS=${NC_INTEROP_PARTS:-A B}   # A: netfront in dom0, B: in a PV domU
-T0=$(cut -d' ' -f1 /proc/uptime)
-n=0
 bpid=
 
-now() { awk -v a="$T0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN {printf "%.1f", b - a}'; }
-check() { # DESCRIPTION COMMAND...
-	local desc=$1 out
-	shift
-	n=$((n + 1))
-	if out=$("$@" 2>&1); then
-		echo "ok $n - $desc (t=$(now)s)"
-		[ -n "$out" ] && printf '%s\n' "$out" | tail -n 4 | sed 's/^/# /'
-		return 0
-	else
-		echo "not ok $n - $desc (t=$(now)s)"
-		printf '%s\n' "$out" | tail -n 25 | sed 's/^/# /'
-		return 1
-	fi
-}
+. "$(dirname "$0")/lib.bash"
 not_run() { # REASON: a part whose prerequisite failed
 	n=$((n + 1))
 	echo "not ok $n - not run: $1"

@@ -17,26 +17,10 @@ BE=/local/domain/0/backend/vif/0/0
 MAC=00:16:3e:5a:00:02
 WORK=$(mktemp -d /tmp/interop_front.XXXXXX)
 GLOG=$WORK/guest.log
-T0=$(cut -d' ' -f1 /proc/uptime)
-n=0
 gpid=
 IF=
 
-now() { awk -v a="$T0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN {printf "%.1f", b - a}'; }
-check() { # DESCRIPTION COMMAND...
-	local desc=$1 out
-	shift
-	n=$((n + 1))
-	if out=$("$@" 2>&1); then
-		echo "ok $n - $desc (t=$(now)s)"
-		[ -n "$out" ] && printf '%s\n' "$out" | tail -n 5 | sed 's/^/# /'
-		return 0
-	else
-		echo "not ok $n - $desc (t=$(now)s)"
-		printf '%s\n' "$out" | tail -n 20 | sed 's/^/# /'
-		return 1
-	fi
-}
+. "$(dirname "$0")/lib.bash"
 skip_rest() { # REASON: the remaining checks as failed
 	while [ "$n" -lt "$PLAN" ]; do
 		n=$((n + 1))

@@ -12,6 +12,11 @@
 # platform's, not the simulator's).  Ir / frames delivered.  Bytes the pool
 # re-zeroed per frame are printed beside them: glibc's memset is counted
 # per iteration of `rep stosb` from 2048 B on, so Ir alone misleads there.
+# The in-process mode writes bursts of 32 published once (NC_FRAME_MORE),
+# as --sim does; EXTRA=--no-batch publishes every frame (what this script
+# measured before the bursts, up to the 02:12 figures in README.md).
+# The simulator's grant copy (sc_copy), which --sim runs instead of the
+# in-process one, is counted by bench/callgrind-sim.sh.
 set -eu
 nc=${1:-./build/netchannel}
 shift || true

@@ -83,6 +83,8 @@ struct bench {
 	uint8_t *rxq;
 	size_t size;
 	int no_zero;
+	unsigned burst;         /* frames per write loop */
+	uint32_t more;          /* NC_FRAME_MORE, or 0 with --no-batch */
 	uint64_t delivered;
 };
 
@@ -148,8 +150,11 @@ static double bench_run(struct bench *x, uint64_t frames, double seconds)
 	do {
 		unsigned k;
 
-		for (k = 0; k < 64; k++)
-			if (nc_front_write(x->f, x->size, fill, x, 0) != NC_OK)
+		/* A burst, published once at its end (as --sim writes). */
+		for (k = 0; k < x->burst; k++)
+			if (nc_front_write(x->f, x->size, fill, x,
+					   k + 1 < x->burst ? x->more : 0) !=
+			    NC_OK)
 				break;
 		nc_back_poll(x->b);
 		nc_front_poll(x->f);
@@ -159,7 +164,7 @@ static double bench_run(struct bench *x, uint64_t frames, double seconds)
 }
 
 static int inproc_bench(size_t size, double seconds, uint64_t frames,
-			int no_zero, int verbose)
+			int no_zero, unsigned burst, int no_batch, int verbose)
 {
 	struct bench x;
 	double el;
@@ -167,6 +172,8 @@ static int inproc_bench(size_t size, double seconds, uint64_t frames,
 	memset(&x, 0, sizeof(x));
 	x.size = size;
 	x.no_zero = no_zero;
+	x.burst = burst;
+	x.more = no_batch ? 0 : NC_FRAME_MORE;
 	if (bench_setup(&x)) {
 		fprintf(stderr, "bench: setup failed\n");
 		return 1;
@@ -692,6 +699,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: netchannel bench [--size N] [--seconds S] [--frames N] [--no-zero]\n"
+"                        [--burst N] [--no-batch]\n"
 "       netchannel bench --sim [--run-dir DIR] [--size N] [--seconds S]\n"
 "                        [--mode poll|event] [--no-zero] [--latency]\n"
 "                        [--sweep] [--burst N] [--warmup S] [--quiet]\n"
@@ -701,7 +709,8 @@ static void usage(FILE *out)
 "\n"
 "Without --sim: both ends in this process over the in-process platform,\n"
 "one thread (suitable for valgrind --tool=callgrind); --frames stops\n"
-"after N frames.\n"
+"after N frames.  Bursts of --burst frames, published once, then the\n"
+"backend polls, then the frontend (--no-batch: publish every frame).\n"
 "\n"
 "--sim: a frontend (domain 1, CPU 0) and a backend (domain 0, CPU 1) as\n"
 "two processes over the simulator; this binary's `sim` daemon is started\n"
@@ -796,5 +805,6 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (sim)
 		return sim_bench(&o, sweep, verbose);
-	return inproc_bench(o.size, o.seconds, frames, o.no_zero, verbose);
+	return inproc_bench(o.size, o.seconds, frames, o.no_zero, o.burst,
+			    o.no_batch, verbose);
 }

@@ -10,7 +10,7 @@
 
 static int block_is_free(const struct nc_pool *p, unsigned b)
 {
-	return (p->free_map[b / 64] >> (b % 64)) & 1u;
+	return nc_pool__bit(p, b);
 }
 
 static void mark_free(struct nc_pool *p, unsigned b)
@@ -89,7 +89,9 @@ static uint8_t *block_addr(const struct nc_pool *p, unsigned b)
 /* Re-zero exactly what block b's previous view could have written, then
  * record how far the new view reaches.  Invariant 1: afterwards every byte
  * of the block is zero (bytes past `dirty` were never handed out since the
- * pages were shared zeroed, or were zeroed by an earlier call). */
+ * pages were shared zeroed, or were zeroed by an earlier call).  Exactly
+ * the dirty bytes, not nc_pool__rezero's whole line: poison mode, which
+ * only this file's paths serve, must see a write past `dirty`. */
 static void rezero_block(struct nc_pool *p, unsigned b, uint16_t reach)
 {
 	if (p->dirty[b]) {
@@ -235,7 +237,8 @@ static int hand_out(struct nc_pool *p, unsigned first, unsigned n,
 	return NC_OK;
 }
 
-int nc_pool_take(struct nc_pool *p, size_t size, struct nc_pool_view *v)
+int nc_pool_take_general(struct nc_pool *p, size_t size,
+			 struct nc_pool_view *v)
 {
 	unsigned n;
 	int first, rc;
@@ -313,7 +316,7 @@ int nc_pool_abort(struct nc_pool *p, const struct nc_pool_view *v)
 	return NC_OK;
 }
 
-int nc_pool_post(struct nc_pool *p, const struct nc_pool_view *v)
+int nc_pool_post_general(struct nc_pool *p, const struct nc_pool_view *v)
 {
 	if (!blocks_in_state(p, v->first, v->nblocks, NC_BLOCK_TAKEN))
 		return NC_EINVAL;
@@ -323,7 +326,8 @@ int nc_pool_post(struct nc_pool *p, const struct nc_pool_view *v)
 	return NC_OK;
 }
 
-int nc_pool_complete(struct nc_pool *p, uint16_t first, uint16_t nblocks)
+int nc_pool_complete_general(struct nc_pool *p, uint16_t first,
+			     uint16_t nblocks)
 {
 	/* Invariant 2: only blocks the peer held come back this way. */
 	if (!blocks_in_state(p, first, nblocks, NC_BLOCK_INFLIGHT))
@@ -342,34 +346,15 @@ void nc_pool_on_space(struct nc_pool *p, nc_pool_space_cb cb, void *arg)
 
 /* ------------------------------------------------------------ slices */
 
-unsigned nc_pool_nslices(const struct nc_pool *p,
-			 const struct nc_pool_view *v, uint32_t used)
-{
-	size_t pos = (size_t)(v->data - p->base);
-
-	if (!used)
-		return 0;
-	return (unsigned)((pos + used - 1) / NC_PAGE_SIZE - pos / NC_PAGE_SIZE)
-	       + 1;
-}
-
-int nc_pool_slices(const struct nc_pool *p, const struct nc_pool_view *v,
-		   uint32_t used, struct nc_pool_slice *out, unsigned max)
+int nc_pool_slices_general(const struct nc_pool *p,
+			   const struct nc_pool_view *v, uint32_t used,
+			   struct nc_pool_slice *out, unsigned max)
 {
 	size_t pos = (size_t)(v->data - p->base);
 	unsigned n = 0;
 
 	if (used > v->size)
 		return NC_EINVAL;
-	/* The usual case, a view inside one page: one slice, no loop. */
-	if (used && pos % NC_PAGE_SIZE + used <= NC_PAGE_SIZE) {
-		if (!max)
-			return NC_E2BIG;
-		out[0].gref = p->refs[pos / NC_PAGE_SIZE];
-		out[0].offset = (uint16_t)(pos % NC_PAGE_SIZE);
-		out[0].len = (uint16_t)used;
-		return 1;
-	}
 	while (used) {
 		uint32_t off = (uint32_t)(pos % NC_PAGE_SIZE);
 		uint32_t len = NC_PAGE_SIZE - off;

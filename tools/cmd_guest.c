@@ -36,6 +36,7 @@
 #include "plat_conn.h"
 #include "guest/lwip_netif.h"
 #include "guest/probe.h"
+#include "guest_hash.h"
 #include "guest/services.h"
 #include "lwip/tcpip.h"
 #include "netchannel/front.h"
@@ -61,6 +62,7 @@ struct guest_opts {
 	int probe;                    /* --probe given */
 	ip4_addr_t probe_ip;
 	unsigned probe_count;         /* 0: NC_PROBE_DEFAULT_COUNT */
+	int hash;                     /* --hash: Toeplitz via the ctrl ring */
 };
 
 struct guest {
@@ -71,6 +73,7 @@ struct guest {
 	struct nc_lwip_netif nif;
 	struct nc_guest_services svc;
 	struct nc_probe probe;        /* with --probe */
+	struct guest_hash hash;       /* with --hash */
 	char path[32];                /* device/vif/<N> */
 	char name[160];               /* who we are, for the page */
 	int sigfd;
@@ -87,7 +90,7 @@ static void usage(FILE *f)
 "                        --ip A.B.C.D/NN [--gw A.B.C.D] [--ip6 ADDR/64]\n"
 "                        [--udp-echo PORT] [--http-port PORT]\n"
 "                        [--probe A.B.C.D [--probe-count N]]\n"
-"                        [--poison] [--untrusted] [--help]\n"
+"                        [--poison] [--untrusted] [--hash] [--help]\n"
 "\n"
 "A demo guest: joins domain N of the simulator, brings up netfront on\n"
 "device/vif/N and runs lwIP on it.  It answers ARP and ICMP echo, IPv6\n"
@@ -114,6 +117,10 @@ static void usage(FILE *f)
 "                    \"FAILED: ...\", at most 30 s in all; then the vif is\n"
 "                    closed and the exit status is 0 if all passed, else 1\n"
 "  --probe-count N   echo requests to send (default 5, 1 s each at most)\n"
+"  --hash            once connected, set the backend's Toeplitz hashing\n"
+"                    through the control ring (feature-ctrl-ring):\n"
+"                    algorithm, flags, key, an 8-entry mapping; prints\n"
+"                    each answer\n"
 "  --help            this text\n"
 "\n"
 "Prints a line when the vif connects, and its counters when SIGTERM or\n"
@@ -201,6 +208,9 @@ static int take_opt(struct guest_opts *o, int c, const char *arg)
 		o->probe = 1;
 		return parse_gateway(arg, &o->probe_ip) ?
 		       bad_value("--probe", arg) : 0;
+	case 'T':
+		o->hash = 1;
+		return 0;
 	case 'c':
 		if (parse_ulong(arg, NC_PROBE_MAX_COUNT, &v) || v == 0)
 			return bad_value("--probe-count", arg);
@@ -228,6 +238,7 @@ static int parse_opts(int argc, char **argv, struct guest_opts *o)
 		{ "probe-count", required_argument, NULL, 'c' },
 		{ "poison", no_argument, NULL, 'P' },
 		{ "untrusted", no_argument, NULL, 'U' },
+		{ "hash", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -440,7 +451,7 @@ static int start_stack(struct guest *g)
 		.rx_arg = &g->nif, .log = log_frontend,
 		/* lwIP takes wire-sized TCP segments only: the backend
 		 * segments GSO frames for us. */
-		.no_gso = 1 };
+		.no_gso = 1, .ctrl_ring = g->o.hash };
 	struct nc_guest_services_config sc = {
 		.udp_echo_port = g->o.udp_port, .http_port = g->o.http_port,
 		.name = g->name };
@@ -493,9 +504,16 @@ static void run(struct guest *g)
 		LOCK_TCPIP_CORE();
 		more = nc_lwip_netif_poll(&g->nif);
 		report_link(g);
+		if (g->o.hash && g->nif.link_up)
+			guest_hash_step(g->front, &g->hash);
 		timeout = more > 0 ? 0 :
 			  nc_lwip_netif_tx_pending(&g->nif) ? GUEST_BACKLOG_MS
 							    : GUEST_IDLE_MS;
+		/* The control ring's next request goes without waiting for
+		 * an event (its answer does bring one). */
+		if (g->o.hash && g->nif.link_up && !g->hash.done &&
+		    !g->hash.waiting)
+			timeout = 0;
 		if (g->o.probe)
 			done = nc_probe_step(&g->probe, &timeout);
 		UNLOCK_TCPIP_CORE();

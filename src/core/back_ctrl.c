@@ -295,10 +295,11 @@ void ncb_ctrl_release(struct nc_back *b)
 {
 	struct nc_back_ctrl *c = &b->ctrl;
 
-	if (c->have_port)
-		b->plat.events.ops->unbind(b->plat.events.ctx, c->port);
+	/* The page before the port (see release_data_path). */
 	if (c->map)
 		b->plat.grants.ops->unmap(b->plat.grants.ctx, c->map, 1);
+	if (c->have_port)
+		b->plat.events.ops->unbind(b->plat.events.ctx, c->port);
 	memset(c, 0, sizeof(*c));
 }
 

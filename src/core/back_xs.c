@@ -409,21 +409,24 @@ static void release_data_path(struct nc_back *b)
 {
 	const struct nc_grants *g = &b->plat.grants;
 
-	if (b->have_port)
-		b->plat.events.ops->unbind(b->plat.events.ctx, b->port);
-	if (b->have_port_rx)
-		b->plat.events.ops->unbind(b->plat.events.ctx, b->port_rx);
-	b->have_port = 0;
-	b->have_port_rx = 0;
+	/* Pages first, ports after: our frontend takes a closed event
+	 * channel for a backend that is gone and revokes its grants at once;
+	 * anything still mapped then would be quarantined (XSA-396). */
 	ncb_ctrl_release(b);
-	memset(&b->rate, 0, sizeof(b->rate));
-	ncb_mcast_disconnect(b);
 	if (b->tx_map)
 		g->ops->unmap(g->ctx, b->tx_map, 1);
 	if (b->rx_map)
 		g->ops->unmap(g->ctx, b->rx_map, 1);
 	b->tx_map = NULL;
 	b->rx_map = NULL;
+	if (b->have_port)
+		b->plat.events.ops->unbind(b->plat.events.ctx, b->port);
+	if (b->have_port_rx)
+		b->plat.events.ops->unbind(b->plat.events.ctx, b->port_rx);
+	b->have_port = 0;
+	b->have_port_rx = 0;
+	memset(&b->rate, 0, sizeof(b->rate));
+	ncb_mcast_disconnect(b);
 	memset(&b->tx, 0, sizeof(b->tx));
 	memset(&b->rx, 0, sizeof(b->rx));
 	b->need_notify = 0;

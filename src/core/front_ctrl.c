@@ -113,6 +113,10 @@ int nc_front_ctrl_submit(struct nc_front *f, uint16_t type, uint32_t d0,
 	c->pending = 1;
 	c->id = c->next_id++;
 	c->type = type;
+	/* Ask for an event when the answer comes (rsp_event past what we
+	 * consumed), before the backend can see the request: a caller that
+	 * sleeps on the event fd is woken by it. */
+	(void)NC_FRONT_FINAL_CHECK(&c->ring);
 	if (NC_FRONT_PUBLISH(&c->ring, c->published))
 		f->plat.events.ops->notify(f->plat.events.ctx, c->port);
 	c->published = c->ring.req_prod_pvt;

@@ -53,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PLAN=$((6 + 4 * 4 + 1))
+PLAN=$((7 + 4 * 4 + 1))
 echo "1..$PLAN"
 DMESG0=$(dmesg | wc -l)
 
@@ -110,7 +110,7 @@ xenstore-write "$BE/hotplug-status" connected
 
 # Started here, not inside check (which runs in a subshell), so that
 # cleanup can stop it and the close against netback is seen too.
-"$NC" guest --domid 0 --ip 10.80.0.2/24 >"$GLOG" 2>&1 &
+"$NC" guest --domid 0 --ip 10.80.0.2/24 --hash >"$GLOG" 2>&1 &
 gpid=$!
 wait_connected() {
 	local i
@@ -127,6 +127,12 @@ wait_connected() {
 	return 1
 }
 check "netchannel guest (our netfront) connects to Linux netback" wait_connected
+# --hash: once connected the guest sets Toeplitz hashing (algorithm, flags,
+# key, an 8-entry mapping) through Linux netback's control ring.
+check "our netfront sets Toeplitz hashing through Linux netback's control ring (5 requests, all SUCCESS)" sh -c "
+	for i in \$(seq 100); do grep -q 'hash: .* requests succeeded' $GLOG && break; sleep 0.1; done
+	grep 'hash:' $GLOG
+	grep -q 'hash: 5 of 5 requests succeeded' $GLOG"
 check "backend state Connected (4)" sh -c "
 	for i in \$(seq 100); do
 		[ \"\$(xenstore-read $BE/state)\" = 4 ] && exit 0; sleep 0.1

@@ -244,7 +244,7 @@ static void fbt_check_responses(struct fbt_world *e, RING_IDX upto)
 		netif_tx_request_t q =
 			e->shadow[e->checked & (NC_TX_RING_SIZE - 1)];
 
-		memcpy(&r, RING_GET_RESPONSE(&e->b->tx, e->checked),
+		memcpy(&r, RING_GET_RESPONSE(&e->b->q[0].tx, e->checked),
 		       sizeof(r));
 		FBT_REQUIRE(r.status == NETIF_RSP_OKAY ||
 			    r.status == NETIF_RSP_ERROR ||
@@ -258,7 +258,7 @@ static void fbt_deliver(void *arg, const struct nc_frame *f)
 {
 	static uint8_t want[NC_MAX_FRAME + NC_PAGE_SIZE];
 	struct fbt_world *e = arg;
-	RING_IDX first = e->b->tx.req_cons;   /* advanced after delivery */
+	RING_IDX first = e->b->q[0].tx.req_cons;   /* advanced after delivery */
 	uint32_t len;
 	unsigned k;
 
@@ -276,7 +276,7 @@ static void fbt_deliver(void *arg, const struct nc_frame *f)
 		return;
 	/* The endless stream: answered slots before this frame's are
 	 * checked first, so that a new request never hides a response. */
-	fbt_check_responses(e, e->b->tx.rsp_prod_pvt);
+	fbt_check_responses(e, e->b->q[0].tx.rsp_prod_pvt);
 	/* Two new frames per frame delivered: the stream grows until the
 	 * ring is full, so rounds of a ring's worth hit the budget. */
 	for (k = 0; k < 2 && e->refills < FBT_MAX_REFILL; k++) {
@@ -290,7 +290,7 @@ static void fbt_deliver(void *arg, const struct nc_frame *f)
 
 		if ((RING_IDX)(e->fe_prod - e->checked) >= NC_TX_RING_SIZE)
 			return;
-		*RING_GET_REQUEST(&e->b->tx, e->fe_prod) = q;
+		*RING_GET_REQUEST(&e->b->q[0].tx, e->fe_prod) = q;
 		e->shadow[e->fe_prod & (NC_TX_RING_SIZE - 1)] = q;
 		e->fe_prod++;
 		e->refills++;
@@ -397,7 +397,7 @@ static struct fbt_world *fbt_world(void)
  * their requests' slots, whole frames in queue order. */
 static void fbt_check_rx(struct fbt_world *e)
 {
-	RING_IDX end = e->b->rx.rsp_prod_pvt;
+	RING_IDX end = e->b->q[0].rx.rsp_prod_pvt;
 
 	FBT_REQUIRE((RING_IDX)(end - e->rx_checked) <= NC_RX_RING_SIZE);
 	while (e->rx_checked != end) {
@@ -416,7 +416,7 @@ static void fbt_check_rx(struct fbt_world *e)
 
 			if (chunk > NC_PAGE_SIZE)
 				chunk = NC_PAGE_SIZE;
-			memcpy(&r, RING_GET_RESPONSE(&e->b->rx, e->rx_checked),
+			memcpy(&r, RING_GET_RESPONSE(&e->b->q[0].rx, e->rx_checked),
 			       sizeof(r));
 			FBT_REQUIRE(r.id == q.id);
 			FBT_REQUIRE(r.offset == 0);
@@ -437,16 +437,16 @@ static void fbt_check_rxq(struct fbt_world *e)
 		e->q_n = 0;             /* flushed */
 		return;
 	}
-	FBT_REQUIRE(e->b->rxq_len <= e->b->cfg.rxq_frames);
-	FBT_REQUIRE(e->b->rxq_used <= e->b->rxq_size);
-	FBT_REQUIRE((RING_IDX)(e->b->rx.req_cons - e->b->rx.rsp_prod_pvt) ==
+	FBT_REQUIRE(e->b->q[0].rxq_len <= e->b->cfg.rxq_frames);
+	FBT_REQUIRE(e->b->q[0].rxq_used <= e->b->q[0].rxq_size);
+	FBT_REQUIRE((RING_IDX)(e->b->q[0].rx.req_cons - e->b->q[0].rx.rsp_prod_pvt) ==
 		    0);
 	if (e->rx_wild) {
-		e->q_n = e->b->rxq_len;
+		e->q_n = e->b->q[0].rxq_len;
 		return;
 	}
 	fbt_check_rx(e);
-	FBT_REQUIRE(e->b->rxq_len == e->q_n);
+	FBT_REQUIRE(e->b->q[0].rxq_len == e->q_n);
 }
 
 /* The RX section: hostile RX requests, then frames queued for the
@@ -455,7 +455,7 @@ static size_t fbt_rx_section(struct fbt_world *e, const uint8_t *p,
 			     size_t left)
 {
 	static uint8_t frame[NC_MAX_FRAME];
-	RING_IDX cons = e->b->rx.req_cons;
+	RING_IDX cons = e->b->q[0].rx.req_cons;
 	unsigned nrx, nq, i;
 	size_t used = 3;
 
@@ -483,7 +483,7 @@ static size_t fbt_rx_section(struct fbt_world *e, const uint8_t *p,
 			else
 				q.gref = 9999;
 		}
-		*RING_GET_REQUEST(&e->b->rx, cons + i) = q;
+		*RING_GET_REQUEST(&e->b->q[0].rx, cons + i) = q;
 	}
 	used += (size_t)nrx * 8;
 	memcpy(e->rx_shadow, e->rxs->ring, sizeof(e->rx_shadow));
@@ -525,7 +525,7 @@ static uint32_t fbt_le32(const uint8_t *p)
 static RING_IDX fbt_write_page(struct fbt_world *e, const uint8_t *in,
 			       const uint8_t *slots, unsigned nslots)
 {
-	RING_IDX cons = e->b->tx.req_cons, prod;
+	RING_IDX cons = e->b->q[0].tx.req_cons, prod;
 	unsigned i;
 
 	for (i = 0; i < nslots; i++) {
@@ -545,7 +545,7 @@ static RING_IDX fbt_write_page(struct fbt_world *e, const uint8_t *in,
 			else
 				q.gref = 9999;   /* never granted */
 		}
-		*RING_GET_REQUEST(&e->b->tx, cons + i) = q;
+		*RING_GET_REQUEST(&e->b->q[0].tx, cons + i) = q;
 	}
 	switch (in[0] & 3) {
 	case 0:
@@ -601,39 +601,39 @@ int FBT_ENTRY(const uint8_t *data, size_t size)
 	e->refill = (in[0] & 8) != 0;
 	e->refills = 0;
 	e->delivered = 0;
-	rsp0 = e->b->tx.rsp_prod_pvt;
+	rsp0 = e->b->q[0].tx.rsp_prod_pvt;
 	e->checked = rsp0;
 	prod = fbt_write_page(e, in, slots, nslots);
 	e->fe_prod = prod;
 
 	e->fe.events.ops->notify(e->fe.events.ctx, e->port);
 	for (polls = 0; polls < FBT_MAX_POLLS && more; polls++) {
-		RING_IDX cons = e->b->tx.req_cons;
+		RING_IDX cons = e->b->q[0].tx.req_cons;
 		unsigned before = e->delivered;
 
 		more = nc_back_poll(e->b);
 		/* No livelock: "call again" only after real progress. */
-		FBT_REQUIRE(!more || e->b->tx.req_cons != cons ||
+		FBT_REQUIRE(!more || e->b->q[0].tx.req_cons != cons ||
 			    nc_back_state(e->b) != NC_BACK_CONNECTED);
 		/* XSA-332/391: bounded work per call. */
-		FBT_REQUIRE((RING_IDX)(e->b->tx.req_cons - cons) <=
+		FBT_REQUIRE((RING_IDX)(e->b->q[0].tx.req_cons - cons) <=
 			    NCB_TX_BUDGET + NC_TX_RING_SIZE);
 		FBT_REQUIRE(e->delivered - before <=
 			    NCB_TX_BUDGET + NC_TX_RING_SIZE);
 		if (nc_back_state(e->b) != NC_BACK_CONNECTED)
 			break;
 		/* Responses never beyond what can exist. */
-		FBT_REQUIRE(e->b->tx.rsp_prod_pvt == e->b->tx.req_cons);
-		FBT_REQUIRE((RING_IDX)(e->b->tx.rsp_prod_pvt - rsp0) <=
+		FBT_REQUIRE(e->b->q[0].tx.rsp_prod_pvt == e->b->q[0].tx.req_cons);
+		FBT_REQUIRE((RING_IDX)(e->b->q[0].tx.rsp_prod_pvt - rsp0) <=
 			    (RING_IDX)(e->fe_prod - rsp0));
-		fbt_check_responses(e, e->b->tx.rsp_prod_pvt);
-		FBT_REQUIRE(e->txs->rsp_prod == e->b->tx.rsp_prod_pvt ||
-			    e->b->tx.rsp_prod_pvt == rsp0);
+		fbt_check_responses(e, e->b->q[0].tx.rsp_prod_pvt);
+		FBT_REQUIRE(e->txs->rsp_prod == e->b->q[0].tx.rsp_prod_pvt ||
+			    e->b->q[0].tx.rsp_prod_pvt == rsp0);
 		fbt_check_rxq(e);
 	}
 	/* No hang: the backend went idle (or disabled the vif). */
 	FBT_REQUIRE(!more || nc_back_state(e->b) != NC_BACK_CONNECTED);
-	FBT_REQUIRE(e->delivered <= (RING_IDX)(e->b->tx.req_cons - rsp0) ||
+	FBT_REQUIRE(e->delivered <= (RING_IDX)(e->b->q[0].tx.req_cons - rsp0) ||
 		    nc_back_state(e->b) != NC_BACK_CONNECTED);
 	if (nc_back_state(e->b) != NC_BACK_CONNECTED) {
 		/* Disabled: later events and requests are ignored. */

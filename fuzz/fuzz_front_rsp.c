@@ -91,7 +91,7 @@ static void ffr_rx(void *arg, const struct nc_frame *fr)
 	FFR_REQUIRE(fr->len >= 1 && fr->len <= NC_MAX_FRAME);
 	/* Private memory: the frontend's own buffer, never a granted page
 	 * the backend could still write. */
-	FFR_REQUIRE(fr->data == e->f->frame_buf);
+	FFR_REQUIRE(fr->data == e->f->q[0].frame_buf);
 }
 
 static unsigned ffr_read_key(struct ffr_world *e, const char *key)
@@ -231,37 +231,37 @@ static void ffr_check(struct ffr_world *e)
 
 	FFR_REQUIRE(f->state == NC_FRONT_CONNECTED ||
 		    f->state == NC_FRONT_BROKEN);
-	FFR_REQUIRE(f->nfree_ids <= NC_TX_RING_SIZE);
+	FFR_REQUIRE(f->q[0].nfree_ids <= NC_TX_RING_SIZE);
 	for (i = 0; i < NC_TX_RING_SIZE; i++) {
-		busy += f->slot_busy[i] != 0;
-		if (f->frames[i].in_use) {
-			FFR_REQUIRE(f->frames[i].slots_left >= 1);
-			owed_blocks += f->frames[i].view.nblocks;
+		busy += f->q[0].slot_busy[i] != 0;
+		if (f->q[0].frames[i].in_use) {
+			FFR_REQUIRE(f->q[0].frames[i].slots_left >= 1);
+			owed_blocks += f->q[0].frames[i].view.nblocks;
 			/* a frame's first id is held until it completes */
-			held += !f->slot_busy[i];
+			held += !f->q[0].slot_busy[i];
 		}
 	}
-	FFR_REQUIRE(busy + held + f->nfree_ids == NC_TX_RING_SIZE);
-	FFR_REQUIRE(f->pool.stats.taken_blocks == 0);
-	FFR_REQUIRE(f->pool.stats.inflight_blocks == owed_blocks);
-	FFR_REQUIRE(f->pool.stats.free_blocks + f->pool.stats.inflight_blocks
-		    == f->pool.nblocks);
-	FFR_REQUIRE(f->pool.stats.poison_violations == 0);
-	FFR_REQUIRE((RING_IDX)(f->rx.req_prod_pvt - f->rx.rsp_cons) <=
+	FFR_REQUIRE(busy + held + f->q[0].nfree_ids == NC_TX_RING_SIZE);
+	FFR_REQUIRE(f->q[0].pool.stats.taken_blocks == 0);
+	FFR_REQUIRE(f->q[0].pool.stats.inflight_blocks == owed_blocks);
+	FFR_REQUIRE(f->q[0].pool.stats.free_blocks + f->q[0].pool.stats.inflight_blocks
+		    == f->q[0].pool.nblocks);
+	FFR_REQUIRE(f->q[0].pool.stats.poison_violations == 0);
+	FFR_REQUIRE((RING_IDX)(f->q[0].rx.req_prod_pvt - f->q[0].rx.rsp_cons) <=
 		    NC_RX_RING_SIZE);
-	FFR_REQUIRE((RING_IDX)(f->tx.req_prod_pvt - f->tx.rsp_cons) <=
+	FFR_REQUIRE((RING_IDX)(f->q[0].tx.req_prod_pvt - f->q[0].tx.rsp_cons) <=
 		    NC_TX_RING_SIZE);
 }
 
 static void ffr_kick(struct ffr_world *e)
 {
-	uint64_t before = e->f->stats.rx.packets;
+	uint64_t before = e->f->q[0].stats.rx.packets;
 
 	if (e->have_port)
 		e->bplat.events.ops->notify(e->bplat.events.ctx, e->port);
 	nc_front_poll(e->f);
 	/* Bounded work: at most the poll budget of each of its rounds. */
-	FFR_REQUIRE(e->f->stats.rx.packets - before <=
+	FFR_REQUIRE(e->f->q[0].stats.rx.packets - before <=
 		    4u * NC_FRONT_POLL_BUDGET);
 	ffr_drain_be_events(e);
 	ffr_check(e);
@@ -484,10 +484,10 @@ int FFR_ENTRY(const uint8_t *data, size_t size)
 	ffr_kick(e);
 	if (nc_front_state(e->f) != NC_FRONT_CONNECTED) {
 		/* Broken: disabled for good, and quiet. */
-		uint64_t in = e->f->stats.rx.packets;
+		uint64_t in = e->f->q[0].stats.rx.packets;
 
 		ffr_kick(e);
-		FFR_REQUIRE(e->f->stats.rx.packets == in);
+		FFR_REQUIRE(e->f->q[0].stats.rx.packets == in);
 		e->no_sg = size > 0 && (data[0] & 1);
 		ffr_reset(e);
 	}

@@ -191,25 +191,25 @@ static const char *fhs_value(struct fhs_world *e, uint8_t sel,
 		return fhs_values[sel];
 	switch (sel % 8) {
 	case 0:
-		snprintf(buf, buflen, "%u", (unsigned)f->tx_ref);
+		snprintf(buf, buflen, "%u", (unsigned)f->q[0].tx_ref);
 		break;
 	case 1:
-		snprintf(buf, buflen, "%u", (unsigned)f->rx_ref);
+		snprintf(buf, buflen, "%u", (unsigned)f->q[0].rx_ref);
 		break;
 	case 2:
-		snprintf(buf, buflen, "%u", (unsigned)f->port);
+		snprintf(buf, buflen, "%u", (unsigned)f->q[0].port);
 		break;
 	case 3:
-		snprintf(buf, buflen, "%u", (unsigned)f->pool.refs[0]);
+		snprintf(buf, buflen, "%u", (unsigned)f->q[0].pool.refs[0]);
 		break;
 	case 4:
-		snprintf(buf, buflen, "%u", (unsigned)f->rx_refs[sel % 3]);
+		snprintf(buf, buflen, "%u", (unsigned)f->q[0].rx_refs[sel % 3]);
 		break;
 	case 5:
-		snprintf(buf, buflen, "%u", (unsigned)f->tx_ref + 1);
+		snprintf(buf, buflen, "%u", (unsigned)f->q[0].tx_ref + 1);
 		break;
 	case 6:
-		snprintf(buf, buflen, "%u", (unsigned)f->port + 1);
+		snprintf(buf, buflen, "%u", (unsigned)f->q[0].port + 1);
 		break;
 	default:
 		snprintf(buf, buflen, "%u", (unsigned)sel);

@@ -555,13 +555,13 @@ static void msa01_run(struct tap *t, int poison)
 	CHECK_EQ(t, m->bad_view, 0);
 	CHECK_EQ(t, m->bad_frame, 0);
 	CHECK_EQ(t, m->bad_csum, 0);
-	CHECK_EQ(t, m->r.f->pool.stats.poison_violations, 0);
+	CHECK_EQ(t, m->r.f->q[0].pool.stats.poison_violations, 0);
 	/* the pool really was recycled, many times over */
-	CHECK(t, m->r.f->pool.stats.takes >= MSA_FRAMES);
-	CHECK(t, m->r.f->pool.stats.bytes_zeroed > 1000000);
+	CHECK(t, m->r.f->q[0].pool.stats.takes >= MSA_FRAMES);
+	CHECK(t, m->r.f->q[0].pool.stats.bytes_zeroed > 1000000);
 	tap_diag("MSA01 (poison %d): %u frames through a 16-block pool, "
 		 "%llu bytes re-zeroed", poison, m->sent,
-		 (unsigned long long)m->r.f->pool.stats.bytes_zeroed);
+		 (unsigned long long)m->r.f->q[0].pool.stats.bytes_zeroed);
 	rig_free(&m->r);
 	free(m);
 }
@@ -594,9 +594,9 @@ static void test_xsa403(struct tap *t)
 	CHECK_EQ(t, rig_start(&r), NC_OK);
 	CHECK(t, rig_connect(&r) == 0);
 	CHECK_EQ(t, r.f->trusted, 0);
-	CHECK_EQ(t, r.f->pool.block_size, NC_PAGE_SIZE);
+	CHECK_EQ(t, r.f->q[0].pool.block_size, NC_PAGE_SIZE);
 	for (round = 0; round < 60; round++) {
-		RING_IDX i = r.b->tx.req_cons, end;
+		RING_IDX i = r.b->q[0].tx.req_cons, end;
 		unsigned nin = 0, k, n = 1 + rnd(&seed) % 4;
 
 
@@ -610,7 +610,7 @@ static void test_xsa403(struct tap *t)
 			if (nc_front_send(r.f, &iov, 1, 0) != NC_OK)
 				break;
 		}
-		end = r.f->tx.req_prod_pvt;
+		end = r.f->q[0].tx.req_prod_pvt;
 		/* Walk the frames on the ring through the backend's mapping
 		 * of the ring page, and map each page they name as the
 		 * backend domain would. */
@@ -620,7 +620,7 @@ static void test_xsa403(struct tap *t)
 			uint32_t rest = 0, pos = 0;
 
 			do {
-				q[ns] = *RING_GET_REQUEST(&r.b->tx, i);
+				q[ns] = *RING_GET_REQUEST(&r.b->q[0].tx, i);
 				i++;
 			} while ((q[ns++].flags & NETTXF_more_data) &&
 				 ns < NC_PARSE_MAX_SLOTS);
@@ -882,7 +882,7 @@ static void test_xsa39(struct tap *t)
 		if (polls > max_polls)
 			max_polls = polls;
 		/* nothing answered beyond what could exist */
-		if (e->b->tx.rsp_prod_pvt > NC_TX_RING_SIZE ||
+		if (e->b->q[0].tx.rsp_prod_pvt > NC_TX_RING_SIZE ||
 		    e->ndeliv > NC_TX_RING_SIZE)
 			over++;
 		disabled += nc_back_state(e->b) == NC_BACK_DISABLED;
@@ -971,7 +971,7 @@ static void test_xsa90(struct tap *t)
 			hf_push(hb);
 		}
 		if (i == 1000) {
-			hb->txs->req_prod = hb->b->tx.req_cons + 1000;
+			hb->txs->req_prod = hb->b->q[0].tx.req_cons + 1000;
 			hb->fe.events.ops->notify(hb->fe.events.ctx, hb->port);
 			broke = 1;
 			a_at_break = x.a_got;
@@ -1295,12 +1295,10 @@ static void xsa392_run(struct tap *t, unsigned frames_max, unsigned bytes_max)
 	unsigned i, queued = 0, refused = 0, over = 0, full_but_ok = 0, sent;
 	unsigned fmax = frames_max ? frames_max : 256;
 	unsigned bmax = bytes_max ? bytes_max : (1u << 20);
-	const struct nc_vif_stats *st;
 	RING_IDX k;
 
 	CHECK_EQ(t, hf_init(e, NULL, 1, &cfg), NC_OK);
 	CHECK(t, hf_connect(e) == 0);
-	st = nc_back_stats(e->b);
 	for (i = 0; i < 10000; i++) {
 		int rc;
 
@@ -1315,23 +1313,23 @@ static void xsa392_run(struct tap *t, unsigned frames_max, unsigned bytes_max)
 			refused++;
 			full_but_ok += rc != NC_ENOSPC;
 		}
-		over += e->b->rxq_len > fmax || e->b->rxq_used > bmax;
+		over += e->b->q[0].rxq_len > fmax || e->b->q[0].rxq_used > bmax;
 	}
 	CHECK_EQ(t, over, 0);
 	CHECK_EQ(t, full_but_ok, 0);
 	CHECK(t, queued <= fmax);
 	CHECK_EQ(t, queued + refused, 10000);
-	CHECK_EQ(t, e->b->rxq_len, queued);
-	CHECK_EQ(t, st->tx.reason[NC_R_QUEUE_FULL], refused);
-	CHECK_EQ(t, st->tx.dropped, refused);
-	CHECK_EQ(t, st->tx.packets, 0);
+	CHECK_EQ(t, e->b->q[0].rxq_len, queued);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.reason[NC_R_QUEUE_FULL], refused);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.dropped, refused);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.packets, 0);
 	CHECK(t, !nc_back_can_queue(e->b, 9000));
 	/* buffers at last: what was queued goes out, in order, intact */
 	for (i = 0; i < HF_NBUF; i++)
 		hf_rx_post(e, i, (uint16_t)i);
 	hf_rx_push(e);
 	sent = 0;
-	for (i = 0; i < 20 && (e->b->rxq_len || sent < queued); i++) {
+	for (i = 0; i < 20 && (e->b->q[0].rxq_len || sent < queued); i++) {
 		RING_IDX prod;
 
 		hf_poll(e);
@@ -1368,8 +1366,8 @@ static void xsa392_run(struct tap *t, unsigned frames_max, unsigned bytes_max)
 	}
 	CHECK_EQ(t, over, 0);
 	CHECK_EQ(t, sent, queued);
-	CHECK_EQ(t, st->tx.packets, queued);
-	CHECK_EQ(t, e->b->rxq_len, 0);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.packets, queued);
+	CHECK_EQ(t, e->b->q[0].rxq_len, 0);
 	tap_diag("XSA-392: bound %u frames / %u bytes: %u queued, %u "
 		 "dropped and counted", fmax, bmax, queued, refused);
 	hf_free(e);
@@ -1409,12 +1407,12 @@ static void test_xsa396(struct tap *t)
 		rig_pump(&r, 1);
 	}
 	/* the frontend stops now, the backend still maps both rings */
-	be_tx = r.b->tx_map;
-	be_rx = r.b->rx_map;
-	fe_tx = r.f->tx_page;     /* quarantined pages stay mapped here */
-	fe_rx = r.f->rx_page;
-	old_tx = r.f->tx_ref;
-	old_rx = r.f->rx_ref;
+	be_tx = r.b->q[0].tx_map;
+	be_rx = r.b->q[0].rx_map;
+	fe_tx = r.f->q[0].tx_page;     /* quarantined pages stay mapped here */
+	fe_rx = r.f->q[0].rx_page;
+	old_tx = r.f->q[0].tx_ref;
+	old_rx = r.f->q[0].rx_ref;
 	nc_front_destroy(r.f);
 	CHECK_EQ(t, nc_front_state(r.f), NC_FRONT_STOPPED);
 	CHECK_EQ(t, r.f->quarantined_pages, 2);
@@ -1442,8 +1440,8 @@ static void test_xsa396(struct tap *t)
 	}
 	CHECK_EQ(t, rig_start(&r), NC_OK);
 	CHECK(t, rig_connect(&r) == 0);
-	CHECK(t, r.f->tx_ref != old_tx && r.f->rx_ref != old_tx);
-	CHECK(t, r.f->tx_ref != old_rx && r.f->rx_ref != old_rx);
+	CHECK(t, r.f->q[0].tx_ref != old_tx && r.f->q[0].rx_ref != old_tx);
+	CHECK(t, r.f->q[0].tx_ref != old_rx && r.f->q[0].rx_ref != old_rx);
 	for (i = 0; i < 300; i++) {
 		struct nc_frame fr = { .data = frame, .len = 300 };
 
@@ -1631,14 +1629,12 @@ static void test_xsa423_432(struct tap *t)
 static void test_xsa448(struct tap *t)
 {
 	struct hf *e = calloc(1, sizeof(*e));
-	const struct nc_vif_stats *st;
 	uint8_t want[3000];
 	RING_IDX r0;
 	unsigned i;
 
 	CHECK_EQ(t, hf_init(e, NULL, 1, NULL), NC_OK);
 	CHECK(t, hf_connect(e) == 0);
-	st = nc_back_stats(e->b);
 	/* (a) an empty first fragment: the frame is the rest */
 	r0 = e->txs->rsp_prod;
 	hf_tx(e, e->data_refs[0], 0, NETTXF_more_data, 1, 1500);
@@ -1683,11 +1679,11 @@ static void test_xsa448(struct tap *t)
 	CHECK_EQ(t, hf_tx_rsp(e, r0 + 1).status, NETIF_RSP_ERROR);
 	CHECK_EQ(t, hf_tx_rsp(e, r0 + 2).status, NETIF_RSP_ERROR);
 	CHECK_EQ(t, hf_tx_rsp(e, r0 + 2).id, 22);
-	CHECK_EQ(t, st->rx.reason[NC_R_RUNT], 2);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.reason[NC_R_RUNT], 2);
 	/* no grant of an empty fragment was ever used */
-	CHECK_EQ(t, st->rx.reason[NC_R_BAD_GREF], 0);
-	CHECK_EQ(t, st->rx.reason[NC_R_CROSS_PAGE], 0);
-	CHECK_EQ(t, st->rx.packets, 2);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.reason[NC_R_BAD_GREF], 0);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.reason[NC_R_CROSS_PAGE], 0);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.packets, 2);
 	CHECK_EQ(t, nc_back_state(e->b), NC_BACK_CONNECTED);
 	CHECK_EQ(t, e->nlog, 0);
 	hf_free(e);

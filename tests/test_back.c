@@ -411,7 +411,6 @@ static void test_bad_identity(struct tap *t)
 static void test_tx_single(struct tap *t)
 {
 	struct env *e = env_new();
-	const struct nc_vif_stats *st;
 	unsigned i, ok = 1;
 
 	CHECK_EQ(t, env_connected(e, NULL, 1), NC_OK);
@@ -427,11 +426,10 @@ static void test_tx_single(struct tap *t)
 	CHECK_EQ(t, tx_rsp(e, 0).id, 7);
 	CHECK_EQ(t, tx_rsp(e, 0).status, NETIF_RSP_OKAY);
 	CHECK(t, fe_event(e));     /* rsp_event was 1 */
-	st = nc_back_stats(e->b);
-	CHECK_EQ(t, st->rx.packets, 1);
-	CHECK_EQ(t, st->rx.bytes, 60);
-	CHECK(t, st->events_in >= 1);
-	CHECK_EQ(t, st->events_out, 1);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.packets, 1);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.bytes, 60);
+	CHECK(t, nc_back_stats(e->b)->events_in >= 1);
+	CHECK_EQ(t, nc_back_stats(e->b)->events_out, 1);
 	/* 600 more frames, in batches of 200: the ring wraps twice. */
 	for (i = 0; i < 600; i++) {
 		uint16_t len = (uint16_t)(60 + i % 200);
@@ -515,11 +513,9 @@ static void test_tx_multi(struct tap *t)
 static void test_tx_drop(struct tap *t)
 {
 	struct env *e = env_new();
-	const struct nc_vif_stats *st;
 	unsigned i, ok = 1;
 
 	CHECK_EQ(t, env_connected(e, NULL, 1), NC_OK);
-	st = nc_back_stats(e->b);
 	/* a grant never made: bad-gref, ERROR */
 	tx_req(e, 9999, 0, 0, 1, 60);
 	/* 19 data slots: one more than a backend must take, not fatal */
@@ -550,11 +546,11 @@ static void test_tx_drop(struct tap *t)
 	CHECK_EQ(t, e->ndeliv, 1);
 	CHECK_EQ(t, e->got_len, 80);
 	CHECK(t, memcmp(e->got, e->data, 80) == 0);
-	CHECK_EQ(t, st->rx.reason[NC_R_BAD_GREF], 1);
-	CHECK_EQ(t, st->rx.reason[NC_R_TOO_MANY_SLOTS], 1);
-	CHECK_EQ(t, st->rx.reason[NC_R_RUNT], 1);
-	CHECK_EQ(t, st->rx.errors, 3);
-	CHECK_EQ(t, st->rx.packets, 1);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.reason[NC_R_BAD_GREF], 1);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.reason[NC_R_TOO_MANY_SLOTS], 1);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.reason[NC_R_RUNT], 1);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.errors, 3);
+	CHECK_EQ(t, nc_back_stats(e->b)->rx.packets, 1);
 	CHECK_EQ(t, nc_back_state(e->b), NC_BACK_CONNECTED);
 	CHECK_EQ(t, e->nlog, 0);
 	env_free(e);
@@ -692,7 +688,7 @@ static void test_rx_single_multi(struct tap *t)
 		 NETRXF_csum_blank | NETRXF_data_validated);
 	CHECK_EQ(t, nc_back_stats(e->b)->tx.packets, 2);
 	CHECK_EQ(t, nc_back_stats(e->b)->tx.bytes, 10100);
-	CHECK_EQ(t, e->b->rxq_len, 0);
+	CHECK_EQ(t, e->b->q[0].rxq_len, 0);
 	env_free(e);
 	free(e);
 }
@@ -733,25 +729,23 @@ static void test_rxq_bound(struct tap *t)
 {
 	struct env *e = env_new();
 	struct nc_back_config cfg = { .rxq_frames = 4, .rxq_bytes = 8192 };
-	const struct nc_vif_stats *st;
 	uint8_t frame[3000];
 	struct nc_frame f = { .data = frame, .len = 1000 };
 	unsigned i;
 
 	CHECK_EQ(t, env_connected(e, &cfg, 1), NC_OK);
-	st = nc_back_stats(e->b);
 	for (i = 0; i < 4; i++)
 		CHECK_EQ(t, nc_back_queue(e->b, &f), NC_OK);
 	CHECK(t, !nc_back_can_queue(e->b, 100));
 	CHECK_EQ(t, nc_back_queue(e->b, &f), NC_ENOSPC);
-	CHECK_EQ(t, st->tx.reason[NC_R_QUEUE_FULL], 1);
-	CHECK_EQ(t, st->tx.dropped, 1);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.reason[NC_R_QUEUE_FULL], 1);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.dropped, 1);
 	for (i = 0; i < 4; i++)
 		rx_post(e, i, (uint16_t)i);
 	rx_push(e);
 	poll_all(e);
-	CHECK_EQ(t, st->tx.packets, 4);
-	CHECK_EQ(t, e->b->rxq_len, 0);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.packets, 4);
+	CHECK_EQ(t, e->b->q[0].rxq_len, 0);
 	/* bytes: A, B of 3000; one buffer takes A; C wraps to offset 0 */
 	f.len = 3000;
 	fill(frame, 3000, 1);
@@ -760,20 +754,20 @@ static void test_rxq_bound(struct tap *t)
 	CHECK_EQ(t, nc_back_queue(e->b, &f), NC_OK);
 	fill(frame, 3000, 3);
 	CHECK_EQ(t, nc_back_queue(e->b, &f), NC_ENOSPC);  /* 9000 > 8192 */
-	CHECK_EQ(t, st->tx.reason[NC_R_QUEUE_FULL], 2);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.reason[NC_R_QUEUE_FULL], 2);
 	rx_post(e, 4, 4);
 	rx_push(e);
 	poll_all(e);
-	CHECK_EQ(t, st->tx.packets, 5);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.packets, 5);
 	CHECK_EQ(t, nc_back_queue(e->b, &f), NC_OK);      /* wraps */
 	f.len = 100;
 	CHECK_EQ(t, nc_back_queue(e->b, &f), NC_ENOSPC);  /* no room left */
-	CHECK_EQ(t, st->tx.reason[NC_R_QUEUE_FULL], 3);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.reason[NC_R_QUEUE_FULL], 3);
 	rx_post(e, 5, 5);
 	rx_post(e, 6, 6);
 	rx_push(e);
 	poll_all(e);
-	CHECK_EQ(t, st->tx.packets, 7);
+	CHECK_EQ(t, nc_back_stats(e->b)->tx.packets, 7);
 	fill(frame, 3000, 2);
 	CHECK(t, memcmp(e->bufs + 5 * NC_PAGE_SIZE, frame, 3000) == 0);
 	fill(frame, 3000, 3);

@@ -351,8 +351,8 @@ static void test_split_handshake_keys(struct tap *t)
 			   sizeof(v))[0] != '\0');
 	CHECK(t, tool_read(&r, r.fe_path, "event-channel", v,
 			   sizeof(v))[0] == '\0');
-	CHECK(t, r.f->have_port_rx && r.f->port != r.f->port_rx);
-	CHECK(t, r.b->have_port_rx && r.b->port != r.b->port_rx);
+	CHECK(t, r.f->q[0].have_port_rx && r.f->q[0].port != r.f->q[0].port_rx);
+	CHECK(t, r.b->q[0].have_port_rx && r.b->q[0].port != r.b->q[0].port_rx);
 	nc_inproc_counts(r.w, RIG_BE, &c);
 	CHECK_EQ(t, c.ports, 2);
 	nc_inproc_counts(r.w, RIG_FE, &c);
@@ -384,7 +384,7 @@ static void check_single(struct tap *t, int front_refuses)
 			   sizeof(v))[0] == '\0');
 	CHECK(t, tool_read(&r, r.fe_path, "event-channel-rx", v,
 			   sizeof(v))[0] == '\0');
-	CHECK(t, !r.b->have_port_rx && !r.f->have_port_rx);
+	CHECK(t, !r.b->q[0].have_port_rx && !r.f->q[0].have_port_rx);
 	nc_inproc_counts(r.w, RIG_BE, &c);
 	CHECK_EQ(t, c.ports, 1);
 	rig_free(&r);
@@ -428,13 +428,13 @@ static void event_traffic(struct tap *t, int split)
 	r.bcfg.deliver_arg = a_rx;
 	CHECK_EQ(t, rig_start(&r), NC_OK);
 	CHECK(t, rig_connect(&r) == 0);
-	CHECK_EQ(t, r.f->have_port_rx, split);
-	CHECK_EQ(t, r.b->have_port_rx, split);
+	CHECK_EQ(t, r.f->q[0].have_port_rx, split);
+	CHECK_EQ(t, r.b->q[0].have_port_rx, split);
 
 	/* A: frontend -> backend only */
-	f_tx0 = port_count(&fs.taken, r.f->port);
-	f_rx0 = split ? port_count(&fs.taken, r.f->port_rx) : 0;
-	b_rx0 = split ? port_count(&bs.notified, r.b->port_rx) : 0;
+	f_tx0 = port_count(&fs.taken, r.f->q[0].port);
+	f_rx0 = split ? port_count(&fs.taken, r.f->q[0].port_rx) : 0;
+	b_rx0 = split ? port_count(&bs.notified, r.b->q[0].port_rx) : 0;
 	CHECK(t, run_front_to_back(&e, a_tx, a_rx, n) == 0);
 	CHECK_EQ(t, a_rx->frames, n);
 	CHECK_EQ(t, a_rx->bad, 0);
@@ -442,39 +442,39 @@ static void event_traffic(struct tap *t, int split)
 	while (nc_front_stats(r.f)->tx.packets < n && e.idle_waits < 50)
 		ev_round(&e, 100);
 	CHECK_EQ(t, nc_front_stats(r.f)->tx.packets, n);
-	CHECK(t, port_count(&fs.taken, r.f->port) > f_tx0);
-	CHECK(t, port_count(&bs.taken, r.b->port) > 0);
+	CHECK(t, port_count(&fs.taken, r.f->q[0].port) > f_tx0);
+	CHECK(t, port_count(&bs.taken, r.b->q[0].port) > 0);
 	if (split) {
 		/* nothing went toward the frontend: its RX port is quiet */
-		CHECK_EQ(t, port_count(&fs.taken, r.f->port_rx), f_rx0);
-		CHECK_EQ(t, port_count(&bs.notified, r.b->port_rx), b_rx0);
+		CHECK_EQ(t, port_count(&fs.taken, r.f->q[0].port_rx), f_rx0);
+		CHECK_EQ(t, port_count(&bs.notified, r.b->q[0].port_rx), b_rx0);
 	}
 	tap_diag("%s A: front took %lu events on tx, %lu on rx; back took "
 		 "%lu", split ? "split" : "single",
-		 port_count(&fs.taken, r.f->port) - f_tx0,
-		 split ? port_count(&fs.taken, r.f->port_rx) - f_rx0 : 0,
-		 port_count(&bs.taken, r.b->port));
+		 port_count(&fs.taken, r.f->q[0].port) - f_tx0,
+		 split ? port_count(&fs.taken, r.f->q[0].port_rx) - f_rx0 : 0,
+		 port_count(&bs.taken, r.b->q[0].port));
 
 	/* B: backend -> frontend only */
-	f_tx0 = port_count(&fs.taken, r.f->port);
-	f_rx0 = split ? port_count(&fs.taken, r.f->port_rx) : 0;
-	b_tx0 = port_count(&bs.notified, r.b->port);
+	f_tx0 = port_count(&fs.taken, r.f->q[0].port);
+	f_rx0 = split ? port_count(&fs.taken, r.f->q[0].port_rx) : 0;
+	b_tx0 = port_count(&bs.notified, r.b->q[0].port);
 	CHECK(t, run_back_to_front(&e, b_tx, b_rx, n) == 0);
 	CHECK_EQ(t, b_rx->frames, n);
 	CHECK_EQ(t, b_rx->bad, 0);
 	if (split) {
-		CHECK(t, port_count(&fs.taken, r.f->port_rx) > f_rx0);
-		CHECK(t, port_count(&bs.notified, r.b->port_rx) > 0);
+		CHECK(t, port_count(&fs.taken, r.f->q[0].port_rx) > f_rx0);
+		CHECK(t, port_count(&bs.notified, r.b->q[0].port_rx) > 0);
 		/* no TX answers: the frontend's TX port is quiet */
-		CHECK_EQ(t, port_count(&fs.taken, r.f->port), f_tx0);
-		CHECK_EQ(t, port_count(&bs.notified, r.b->port), b_tx0);
+		CHECK_EQ(t, port_count(&fs.taken, r.f->q[0].port), f_tx0);
+		CHECK_EQ(t, port_count(&bs.notified, r.b->q[0].port), b_tx0);
 	} else {
-		CHECK(t, port_count(&fs.taken, r.f->port) > f_tx0);
+		CHECK(t, port_count(&fs.taken, r.f->q[0].port) > f_tx0);
 	}
 	tap_diag("%s B: front took %lu events on tx, %lu on rx",
 		 split ? "split" : "single",
-		 port_count(&fs.taken, r.f->port) - f_tx0,
-		 split ? port_count(&fs.taken, r.f->port_rx) - f_rx0 : 0);
+		 port_count(&fs.taken, r.f->q[0].port) - f_tx0,
+		 split ? port_count(&fs.taken, r.f->q[0].port_rx) - f_rx0 : 0);
 	CHECK_EQ(t, e.idle_waits, 0);
 	rig_free(&r);
 	free(a_tx);

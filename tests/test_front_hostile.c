@@ -165,7 +165,7 @@ static void test_tx_error_and_drop_counted(struct tap *t)
 	CHECK_EQ(t, fst(&e)->tx.reason[NC_R_PEER_ERROR], 1);
 	CHECK_EQ(t, fst(&e)->tx.reason[NC_R_PEER_DROPPED], 1);
 	CHECK_EQ(t, nc_front_state(e.r.f), NC_FRONT_CONNECTED);
-	CHECK_EQ(t, e.r.f->pool.stats.inflight_blocks, 0);
+	CHECK_EQ(t, e.r.f->q[0].pool.stats.inflight_blocks, 0);
 	evil_free(&e);
 }
 
@@ -201,7 +201,7 @@ static void test_tx_duplicate_id_breaks(struct tap *t)
 	kick(&e);
 	CHECK_EQ(t, nc_front_state(e.r.f), NC_FRONT_BROKEN);
 	/* the block of the first frame was returned once, not twice */
-	CHECK_EQ(t, e.r.f->pool.stats.completes, 1);
+	CHECK_EQ(t, e.r.f->q[0].pool.stats.completes, 1);
 	evil_free(&e);
 }
 
@@ -226,16 +226,16 @@ static void test_tx_multislot_frame_completes_once(struct tap *t)
 
 	CHECK(t, evil_connect(&e) == 0);
 	send_one(&e, 10000);
-	n = e.r.f->tx.req_prod_pvt;
+	n = e.r.f->q[0].tx.req_prod_pvt;
 	CHECK(t, n >= 3);
 	for (i = 0; i + 1 < n; i++)
 		tx_answer(&e, RING_GET_REQUEST(&e.tx, i)->id, NETIF_RSP_OKAY);
 	kick(&e);
 	/* not all slots answered: the blocks stay with the backend */
-	CHECK_EQ(t, e.r.f->pool.stats.completes, 0);
+	CHECK_EQ(t, e.r.f->q[0].pool.stats.completes, 0);
 	tx_answer(&e, RING_GET_REQUEST(&e.tx, n - 1)->id, NETIF_RSP_OKAY);
 	kick(&e);
-	CHECK_EQ(t, e.r.f->pool.stats.completes, 1);
+	CHECK_EQ(t, e.r.f->q[0].pool.stats.completes, 1);
 	CHECK_EQ(t, fst(&e)->tx.packets, 1);
 	evil_free(&e);
 }
@@ -264,7 +264,7 @@ static void test_rx_lies_dropped(struct tap *t)
 	CHECK_EQ(t, fst(&e)->rx.reason[NC_R_RUNT], 1);
 	CHECK_EQ(t, nc_front_state(e.r.f), NC_FRONT_CONNECTED);
 	/* every consumed buffer went back on the ring */
-	CHECK_EQ(t, e.r.f->rx.req_prod_pvt - e.r.f->rx.rsp_cons,
+	CHECK_EQ(t, e.r.f->q[0].rx.req_prod_pvt - e.r.f->q[0].rx.rsp_cons,
 		 NC_RX_RING_SIZE);
 	evil_free(&e);
 }
@@ -292,7 +292,7 @@ static void test_rx_sees_exactly_the_frame(struct tap *t)
 
 	CHECK(t, evil_connect(&e) == 0);
 	/* the backend fills the whole buffer page, then says 64 bytes */
-	page = e.r.f->rx_bufs;
+	page = e.r.f->q[0].rx_bufs;
 	memset(page, 0xAB, NC_PAGE_SIZE);
 	e.r.f->cfg.rx = NULL;
 	rx_answer(&e, 0, 100, 64, NETRXF_csum_blank | NETRXF_data_validated);

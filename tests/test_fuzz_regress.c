@@ -146,13 +146,13 @@ static void test_front_first_id_reuse(struct tap *t)
 	ffr_one(regress_front_first_id, sizeof(regress_front_first_id));
 	/* both frames are still owed a response: the first frame's three
 	 * blocks and the second's one stay in flight, two records in use */
-	CHECK_EQ(t, ffr_w->f->pool.stats.inflight_blocks, 4);
-	CHECK_EQ(t, ffr_w->f->pool.stats.completes, 0);
+	CHECK_EQ(t, ffr_w->f->q[0].pool.stats.inflight_blocks, 4);
+	CHECK_EQ(t, ffr_w->f->q[0].pool.stats.completes, 0);
 	{
 		unsigned i, in_use = 0;
 
 		for (i = 0; i < NC_TX_RING_SIZE; i++)
-			in_use += ffr_w->f->frames[i].in_use;
+			in_use += ffr_w->f->q[0].frames[i].in_use;
 		CHECK_EQ(t, in_use, 2);
 	}
 	ffr_fresh_each_input = 0;
@@ -160,7 +160,7 @@ static void test_front_first_id_reuse(struct tap *t)
 	/* by hand, several times over, as a well-behaved backend that
 	 * answers slot by slot would */
 	CHECK(t, fr_evil_connect(e) == 0);
-	p = &e->r.f->pool;
+	p = &e->r.f->q[0].pool;
 	for (round = 0; round < 20; round++) {
 		send_len(e->r.f, 5000);         /* two slots */
 		fr_answer_next(e);              /* its first slot only */
@@ -176,7 +176,7 @@ static void test_front_first_id_reuse(struct tap *t)
 		CHECK_EQ(t, nc_front_stats(e->r.f)->tx.packets, 2 * round + 2);
 		CHECK_EQ(t, nc_front_stats(e->r.f)->tx.bytes,
 			 5100 * (round + 1));
-		CHECK_EQ(t, e->r.f->nfree_ids, NC_TX_RING_SIZE);
+		CHECK_EQ(t, e->r.f->q[0].nfree_ids, NC_TX_RING_SIZE);
 	}
 	CHECK_EQ(t, nc_front_state(e->r.f), NC_FRONT_CONNECTED);
 	fr_evil_free(e);
@@ -265,12 +265,12 @@ static void test_back_stream_progress(struct tap *t)
 	CHECK_EQ(t, fbt_w->refills, FBT_MAX_REFILL);
 	CHECK_EQ(t, fbt_w->delivered, FBT_MAX_REFILL + 1);
 	CHECK_EQ(t, nc_back_state(fbt_w->b), NC_BACK_CONNECTED);
-	CHECK_EQ(t, fbt_w->b->tx.rsp_prod_pvt, fbt_w->b->tx.req_cons);
-	CHECK_EQ(t, fbt_w->txs->rsp_prod, fbt_w->b->tx.rsp_prod_pvt);
+	CHECK_EQ(t, fbt_w->b->q[0].tx.rsp_prod_pvt, fbt_w->b->q[0].tx.req_cons);
+	CHECK_EQ(t, fbt_w->txs->rsp_prod, fbt_w->b->q[0].tx.rsp_prod_pvt);
 	/* idle now: a poll does nothing */
-	before = fbt_w->b->tx.req_cons;
+	before = fbt_w->b->q[0].tx.req_cons;
 	CHECK_EQ(t, nc_back_poll(fbt_w->b), 0);
-	CHECK_EQ(t, fbt_w->b->tx.req_cons, before);
+	CHECK_EQ(t, fbt_w->b->q[0].tx.req_cons, before);
 }
 
 int main(void)

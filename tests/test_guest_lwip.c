@@ -681,7 +681,7 @@ static void check_wire_clean(struct tap *t, struct env *e)
 	uint64_t violations;
 
 	lock();
-	violations = e->r.f->pool.stats.poison_violations;
+	violations = e->r.f->q[0].pool.stats.poison_violations;
 	unlock();
 	CHECK(t, e->frames > 0);
 	CHECK_EQ(t, e->bad_csum, 0);

@@ -86,27 +86,27 @@ static void raw_update(struct rig *r, const netif_tx_request_t *slots,
 		       unsigned n)
 {
 	struct nc_front *f = r->f;
-	uint16_t id = f->free_ids[--f->nfree_ids];
-	struct nc_front_txframe *fr = &f->frames[id];
+	uint16_t id = f->q[0].free_ids[--f->q[0].nfree_ids];
+	struct nc_front_txframe *fr = &f->q[0].frames[id];
 	unsigned i;
 
 	memset(fr, 0, sizeof(*fr));
 	fr->slots_left = 1;
 	fr->in_use = 1;
 	fr->mcast = 1;
-	f->slot_busy[id] = 1;
-	f->slot_frame[id] = id;
+	f->q[0].slot_busy[id] = 1;
+	f->q[0].slot_frame[id] = id;
 	for (i = 0; i < n; i++) {
 		netif_tx_request_t s = slots[i];
 
 		if (i == 0)
 			s.id = id;
-		*RING_GET_REQUEST(&f->tx, f->tx.req_prod_pvt) = s;
-		f->tx.req_prod_pvt++;
+		*RING_GET_REQUEST(&f->q[0].tx, f->q[0].tx.req_prod_pvt) = s;
+		f->q[0].tx.req_prod_pvt++;
 	}
 	/* Published without an event: the rig polls the backend anyway. */
-	RING_PUSH_REQUESTS(&f->tx);
-	f->tx_published = f->tx.req_prod_pvt;
+	RING_PUSH_REQUESTS(&f->q[0].tx);
+	f->q[0].tx_published = f->q[0].tx.req_prod_pvt;
 }
 
 static netif_tx_request_t extra_slot(uint8_t type, uint8_t flags,
@@ -178,8 +178,8 @@ static void test_add_del_through_ring(struct tap *t)
 	CHECK_EQ(t, nc_back_mcast_match(r.b, G2), 0);
 	CHECK_EQ(t, nc_back_mcast_stats(r.b)->added, 1);
 	/* Not a data frame: nothing counted as sent or received. */
-	CHECK_EQ(t, r.f->stats.tx.packets, 0);
-	CHECK_EQ(t, r.b->stats.rx.packets, 0);
+	CHECK_EQ(t, nc_front_stats(r.f)->tx.packets, 0);
+	CHECK_EQ(t, nc_back_stats(r.b)->rx.packets, 0);
 	CHECK_EQ(t, nc_front_mcast_del(r.f, G1), NC_OK);
 	rig_pump(&r, 4);
 	CHECK_EQ(t, r.f->mcast_acked, 2);
@@ -187,7 +187,7 @@ static void test_add_del_through_ring(struct tap *t)
 	CHECK_EQ(t, nc_back_mcast_stats(r.b)->deleted, 1);
 	/* The frontend's own checks. */
 	CHECK_EQ(t, nc_front_mcast_add(r.f, UCAST), NC_EINVAL);
-	CHECK_EQ(t, r.f->nfree_ids, NC_TX_RING_SIZE);
+	CHECK_EQ(t, r.f->q[0].nfree_ids, NC_TX_RING_SIZE);
 	rig_free(&r);
 }
 
@@ -381,7 +381,7 @@ static void test_after_gso_extra(struct tap *t)
 	rig_pump(&r, 4);
 	CHECK_EQ(t, r.f->mcast_acked, 1);
 	CHECK_EQ(t, nc_back_mcast_match(r.b, G1), 1);
-	CHECK_EQ(t, r.b->stats.rx.packets, 0);
+	CHECK_EQ(t, nc_back_stats(r.b)->rx.packets, 0);
 	CHECK_EQ(t, nc_back_state(r.b), NC_BACK_CONNECTED);
 	CHECK_EQ(t, nc_front_state(r.f), NC_FRONT_CONNECTED);
 	rig_free(&r);

@@ -293,7 +293,7 @@ static void bidirectional(struct tap *t, struct rig *r, unsigned count)
 	CHECK_EQ(t, bt->bad_flags + ft->bad_flags, 0);
 	CHECK_EQ(t, bt->out_of_order + ft->out_of_order, 0);
 	CHECK_EQ(t, bt->poison + ft->poison, 0);
-	CHECK_EQ(t, r->f->pool.stats.poison_violations, 0);
+	CHECK_EQ(t, r->f->q[0].pool.stats.poison_violations, 0);
 	/* the counters of the two ends reconcile */
 	CHECK_EQ(t, nc_front_stats(r->f)->tx.packets, count);
 	CHECK_EQ(t, nc_back_stats(r->b)->rx.packets, count);
@@ -328,7 +328,7 @@ static void test_untrusted_backend_bounces(struct tap *t)
 	CHECK(t, rig_connect(&r) == 0);
 	CHECK(t, !r.f->trusted);
 	/* XSA-403: whole pages per frame */
-	CHECK_EQ(t, r.f->pool.block_size, NC_PAGE_SIZE);
+	CHECK_EQ(t, r.f->q[0].pool.block_size, NC_PAGE_SIZE);
 	bidirectional(t, &r, 5000);
 	rig_free(&r);
 }

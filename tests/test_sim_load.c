@@ -101,7 +101,7 @@ static int run_back(const char *dir, uint64_t frames, int report_fd,
 			wait_fds(&p, 1);
 		if (x.delivered >= frames)
 			stopping = 1;
-		if (stopping && x.b->rxq_len == 0 && poll(&sp, 1, 0) == 1)
+		if (stopping && x.b->q[0].rxq_len == 0 && poll(&sp, 1, 0) == 1)
 			break;
 	}
 	r.delivered = x.delivered;

@@ -1368,7 +1368,7 @@ static int front_child(int go_fd, int done_fd)
 		if (now() - t0 > 120)
 			return 14;
 	nc_front_poll(f);
-	rc = f->pool.stats.poison_violations ? 15 : 0;
+	rc = f->q[0].pool.stats.poison_violations ? 15 : 0;
 	if (front_stop(f, &p) < 0 && !rc)
 		rc = 16;
 	nc_front_destroy(f);

@@ -183,7 +183,7 @@ static int inproc_bench(size_t size, double seconds, uint64_t frames,
 		printf("in-process %zu B: %llu frames, pool bytes zeroed "
 		       "%.1f per frame\n", size,
 		       (unsigned long long)x.delivered,
-		       x.delivered ? (double)x.f->pool.stats.bytes_zeroed /
+		       x.delivered ? (double)x.f->q[0].pool.stats.bytes_zeroed /
 				     (double)x.delivered : 0.0);
 	print_result(size, x.delivered, el);
 	bench_free(&x);
@@ -463,8 +463,8 @@ static int frontend_main(const struct sim_opts *o, struct sim_shared *sh)
 		fe_latency(o, sh, f, &p, &c);
 	else
 		fe_stream(o, sh, f, &p);
-	sh->zeroed = f->pool.stats.bytes_zeroed;
-	sh->takes = f->pool.stats.takes;
+	sh->zeroed = f->q[0].pool.stats.bytes_zeroed;
+	sh->takes = f->q[0].pool.stats.takes;
 	sh->fe_events_in = nc_front_stats(f)->events_in;
 	sh->fe_events_out = nc_front_stats(f)->events_out;
 	/* close politely: the backend unmaps, then we revoke */

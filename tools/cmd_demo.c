@@ -229,11 +229,11 @@ int cmd_demo(int argc, char **argv)
 	print_stats("guest vif", nc_front_stats(d->f));
 	print_stats("host vif ", nc_back_stats(d->b));
 	printf("pool: %llu takes, %.1f bytes re-zeroed per frame, %llu poison "
-	       "violations\n", (unsigned long long)d->f->pool.stats.takes,
-	       (double)d->f->pool.stats.bytes_zeroed /
-	       (double)(d->f->pool.stats.takes ? d->f->pool.stats.takes : 1),
-	       (unsigned long long)d->f->pool.stats.poison_violations);
-	rc = d->bad || d->f->pool.stats.poison_violations ||
+	       "violations\n", (unsigned long long)d->f->q[0].pool.stats.takes,
+	       (double)d->f->q[0].pool.stats.bytes_zeroed /
+	       (double)(d->f->q[0].pool.stats.takes ? d->f->q[0].pool.stats.takes : 1),
+	       (unsigned long long)d->f->q[0].pool.stats.poison_violations);
+	rc = d->bad || d->f->q[0].pool.stats.poison_violations ||
 	     d->returned != total;
 	teardown(d);
 	free(d);

@@ -404,7 +404,7 @@ static void print_counters(struct guest *g)
 	       (unsigned long long)s->events_in,
 	       (unsigned long long)s->events_out,
 	       (unsigned long long)s->connects, g->front->quarantined_pages,
-	       (unsigned long long)g->front->pool.stats.poison_violations);
+	       (unsigned long long)g->front->q[0].pool.stats.poison_violations);
 	printf("  netif: rx %llu frames %llu bytes, %llu filtered, %llu "
 	       "checksums completed, %llu dropped; tx %llu frames %llu bytes,"
 	       " %llu deferred, %llu dropped\n",

@@ -107,7 +107,13 @@ struct nc_back_config {
 	 * key is not enforced (one log line when it is set). */
 	uint64_t (*clock_us)(void *arg);
 	void *clock_arg;
-	/* RX queue bounds: frames and bytes; 0: 256 frames, 1 MiB. */
+	/* Queues to offer (multi-queue-max-queues): 0 or 1 offers one
+	 * (the key is written 1); at most NC_MAX_QUEUES.  A frontend asking
+	 * for more than offered is refused, as Linux netback does. */
+	unsigned max_queues;
+	/* RX queue bounds: frames and bytes; 0: 256 frames, 1 MiB.  The
+	 * frames bound is each queue's; the bytes (the storage) are shared
+	 * out equally among the queues in use. */
 	unsigned rxq_frames;
 	unsigned rxq_bytes;
 	nc_deliver_cb deliver;
@@ -146,9 +152,8 @@ struct nc_back_txpend {
 
 /* Private: the control ring (src/core/back_ctrl.c) and the hashing state
  * the frontend set through it.  The most mapping entries we take (as
- * Linux netback) and the one queue we serve. */
+ * Linux netback). */
 #define NC_BACK_HASH_MAPPING_MAX 128u
-#define NC_BACK_NUM_QUEUES 1u
 struct nc_back_hash {
 	uint32_t algorithm;    /* XEN_NETIF_CTRL_HASH_ALGORITHM_* */
 	uint32_t flags;        /* XEN_NETIF_CTRL_HASH_TYPE_* bits */
@@ -196,24 +201,14 @@ struct nc_back_rate {
 	int blocked;            /* a frame waits for the next window */
 };
 
-struct nc_back {
-	struct nc_platform plat;
-	struct nc_back_config cfg;      /* cfg.path points at `path` */
-	char path[NC_BACK_PATH_MAX];    /* our directory */
-	char fe_path[NC_BACK_PATH_MAX]; /* the frontend's, absolute */
-	nc_domid_t fe_domid;
-	enum nc_back_state state;
-	int fe_state;          /* last XenbusState read from the frontend */
-	int xb_state;          /* last XenbusState we wrote */
-	int resetting;         /* stale frontend: waiting for it to close */
-	int fe_seen;           /* the frontend was seen alive since InitWait */
-	int watching;          /* watch on fe_path/state registered */
-	int watching_rate;     /* watch on our `rate` key registered */
-	int need_notify;       /* a publish asked for an event this round */
-	/* what the frontend asked for */
-	int fe_sg, fe_rx_notify, fe_csum_offload, fe_gso_tcpv4, fe_gso_tcpv6;
-	int fe_ipv6_csum;      /* feature-ipv6-csum-offload */
-	/* rings, mapped from the frontend's grants */
+/* Private: one queue (multi-queue, PROTOCOL.md: the frontend's queue-N/
+ * keys): its two rings mapped, its event channel(s), private copies of
+ * its slots, the TX batch, the bounded queue toward the frontend (a share
+ * of the caller's storage), the `rate` credit (per queue, as in Linux
+ * netback) and its own counters.  A queue's data path touches only its
+ * queue (nc_back_poll_queue). */
+struct nc_back_q {
+	unsigned index;
 	void *tx_map, *rx_map;
 	netif_tx_back_ring_t tx;
 	netif_rx_back_ring_t rx;
@@ -221,6 +216,7 @@ struct nc_back {
 	nc_port_t port_rx;     /* split event channels: RX's */
 	int have_port, have_port_rx;
 	RING_IDX tx_published, rx_published;
+	int need_notify;       /* a publish asked for an event this round */
 	/* private copies of ring slots (single fetch) */
 	netif_tx_request_t tx_copy[NC_TX_RING_SIZE];
 	netif_rx_request_t rx_copy[NC_RX_RING_SIZE];
@@ -237,13 +233,39 @@ struct nc_back {
 	unsigned rxq_head, rxq_len;
 	uint32_t rxq_used;     /* bytes held */
 	uint32_t rxq_wr;       /* next write offset in rxq_data */
-	uint8_t *rxq_data;     /* cfg.rxq_bytes bytes, caller-provided */
+	uint8_t *rxq_data;     /* this queue's share of the storage */
 	uint32_t rxq_size;
 	struct nc_back_rate rate;  /* the `rate` key, on the TX path */
+	struct nc_vif_stats stats; /* this queue's traffic */
+	unsigned polls;        /* busy_poll: calls since the control path */
+};
+
+struct nc_back {
+	struct nc_platform plat;
+	struct nc_back_config cfg;      /* cfg.path points at `path` */
+	char path[NC_BACK_PATH_MAX];    /* our directory */
+	char fe_path[NC_BACK_PATH_MAX]; /* the frontend's, absolute */
+	nc_domid_t fe_domid;
+	enum nc_back_state state;
+	int fe_state;          /* last XenbusState read from the frontend */
+	int xb_state;          /* last XenbusState we wrote */
+	int resetting;         /* stale frontend: waiting for it to close */
+	int fe_seen;           /* the frontend was seen alive since InitWait */
+	int watching;          /* watch on fe_path/state registered */
+	int watching_rate;     /* watch on our `rate` key registered */
+	/* what the frontend asked for */
+	int fe_sg, fe_rx_notify, fe_csum_offload, fe_gso_tcpv4, fe_gso_tcpv6;
+	int fe_ipv6_csum;      /* feature-ipv6-csum-offload */
+	/* the queues the frontend set up: q[0 .. nqueues) */
+	unsigned nqueues;
+	struct nc_back_q q[NC_MAX_QUEUES];
+	uint8_t *rxq_storage;  /* the caller's, shared out among the queues */
 	struct nc_back_mcast mcast; /* multicast control (back_mcast.c) */
 	struct nc_back_ctrl ctrl;  /* feature-ctrl-ring (back_ctrl.c) */
-	/* accounting */
+	/* accounting: the device's own (connections, breakage); the queues
+	 * keep their traffic's, added up in `total` by nc_back_stats */
 	struct nc_vif_stats stats;
+	struct nc_vif_stats total;
 	long disable_reason;
 	unsigned polls;        /* busy_poll: calls since the control path */
 };
@@ -259,6 +281,20 @@ int nc_back_init(struct nc_back *b, const struct nc_platform *plat,
  * for the fds), 0 when idle.  Keep polling a disabled device: its fds are
  * drained and ignored, and the frontend's Closed still tears it down. */
 int nc_back_poll(struct nc_back *b);
+
+/* One queue's data path only (its TX ring, its queue toward the
+ * frontend; no fds, no handshake), for a caller that polls each queue on
+ * a thread of its own with cfg.busy_poll: calls for different queues may
+ * run concurrently provided nc_back_poll runs on none of them meanwhile,
+ * nc_back_queue is not called (it picks a queue by flow) and the
+ * frontend sends no multicast update.  1 when work remains. */
+int nc_back_poll_queue(struct nc_back *b, unsigned queue);
+/* Queue a frame toward the frontend on a given queue (as nc_back_queue;
+ * NC_EINVAL for a queue not in use). */
+int nc_back_queue_on(struct nc_back *b, unsigned queue,
+		     const struct nc_frame *frame);
+/* The queues in use (1 before a frontend connected). */
+unsigned nc_back_num_queues(const struct nc_back *b);
 void nc_back_handle_watch(struct nc_back *b, const char *path,
 			  const char *token);
 void nc_back_handle_event(struct nc_back *b);
@@ -273,7 +309,8 @@ int nc_back_next_poll(const struct nc_back *b, uint64_t *when_us);
  * means unlimited, as does a malformed or absent key. */
 int nc_back_parse_rate(const char *s, uint64_t *bytes, uint64_t *usec);
 
-/* Queue a frame for the frontend.  NC_OK when queued; NC_ENOSPC when the
+/* Queue a frame for the frontend, on the queue nc_back_pick_queue picks
+ * for it.  NC_OK when queued; NC_ENOSPC when the
  * queue is full (the frame is dropped and counted, never kept);
  * NC_ENOTCONN when not connected (dropped, counted); NC_EMSGSIZE.
  * A GSO frame (NC_FRAME_GSO, gso_type and gso_size set) is checked with
@@ -285,7 +322,8 @@ int nc_back_parse_rate(const char *s, uint64_t *bytes, uint64_t *usec);
  * the remaining segments are dropped and counted (NC_ENOSPC). */
 int nc_back_queue(struct nc_back *b, const struct nc_frame *frame);
 
-/* Whether a frame of `len` bytes would be queued now. */
+/* Whether a frame of `len` bytes would be queued now, whichever queue
+ * its flow picks (every queue in use has room). */
 int nc_back_can_queue(const struct nc_back *b, uint32_t len);
 
 /* Disable the vif: log, count, state Closing, stop reading the rings. */
@@ -301,9 +339,11 @@ void nc_back_close(struct nc_back *b);
  * XEN_NETIF_CTRL_HASH_TYPE_* in *type, or 0 when hashing is off (no ctrl
  * ring, algorithm NONE, no flags) or the frame has no flagged type.
  * nc_back_pick_queue: the queue for the frame, mapping[hash % size], or
- * hash % NC_BACK_NUM_QUEUES when the mapping size is 0; 0 when not
- * hashed.  Every mapping entry is below NC_BACK_NUM_QUEUES (checked when
- * set, XSA-270). */
+ * hash % queues in use when the mapping size is 0; when the frontend set
+ * no hashing (or the frame has no flagged type), nc_flow_queue's choice
+ * (toeplitz.h), as Linux netback falls back to the stack's flow hash.
+ * Every mapping entry is below the queues in use (checked when set,
+ * XSA-270). */
 int nc_back_hash_frame(const struct nc_back *b, const uint8_t *frame,
 		       size_t len, uint32_t *hash, uint32_t *type);
 unsigned nc_back_pick_queue(const struct nc_back *b, const uint8_t *frame,
@@ -345,6 +385,10 @@ int nc_back_queue_filtered(struct nc_back *b, const struct nc_frame *frame);
 const struct nc_back_mcast_stats *nc_back_mcast_stats(const struct nc_back *b);
 
 enum nc_back_state nc_back_state(const struct nc_back *b);
-const struct nc_vif_stats *nc_back_stats(const struct nc_back *b);
+/* The device's counters: its own plus every queue's, added up now. */
+const struct nc_vif_stats *nc_back_stats(struct nc_back *b);
+/* One queue's counters (NULL for a queue out of range). */
+const struct nc_vif_stats *nc_back_queue_stats(const struct nc_back *b,
+					       unsigned queue);
 
 #endif

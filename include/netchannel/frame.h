@@ -92,4 +92,13 @@ struct nc_vif_stats {
 	uint64_t connects;           /* times the data path came up */
 };
 
+/* Add every counter of `s` to `sum` (a device's queues to its total). */
+void nc_vif_stats_add(struct nc_vif_stats *sum, const struct nc_vif_stats *s);
+
+/* The most queues (rings and event channels per direction) one vif uses
+ * (multi-queue-max-queues / multi-queue-num-queues, PROTOCOL.md).  The
+ * device structures hold this many queues inline (they are fixed-size:
+ * nothing is allocated on the data path). */
+#define NC_MAX_QUEUES 4u
+
 #endif

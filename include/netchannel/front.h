@@ -103,6 +103,11 @@ struct nc_front_config {
 	 * backend offers feature-ctrl-ring, for nc_front_ctrl_submit and the
 	 * nc_front_set_hash_* requests (src/core/front_ctrl.c). */
 	int ctrl_ring;
+	/* Queues to ask for (multi-queue-num-queues): the most used is the
+	 * least of this, the backend's multi-queue-max-queues and
+	 * NC_MAX_QUEUES; 0 or 1: one queue, keys in the device directory
+	 * itself (the form every backend reads). */
+	unsigned queues;
 	nc_rx_cb rx;           /* received frames; NULL: use nc_front_recv */
 	void *rx_arg;
 	nc_log_cb log;         /* NULL: silent */
@@ -150,21 +155,13 @@ struct nc_front_ctrl {
 	uint16_t next_id;
 };
 
-struct nc_front {
-	/* configuration and identity */
-	struct nc_platform plat;
-	struct nc_front_config cfg;
-	char path[NC_FRONT_PATH_MAX];        /* our device directory */
-	char be_path[NC_FRONT_PATH_MAX];     /* the backend's directory */
-	nc_domid_t be_domid;
-	enum nc_front_state state;
-	int be_state;                         /* last XenbusState seen */
-	int watching_be;                      /* watch on be_path/state */
-	uint8_t mac[6];
-	unsigned mtu;
-	int trusted;
-	struct nc_front_features feat;
-	/* rings and event channel */
+/* Private: one queue (multi-queue: PROTOCOL.md, queue-N/ keys): its two
+ * rings, event channel(s), TX pool, TX ids, RX buffers, a private frame
+ * buffer and its own counters.  A queue's data path touches only its
+ * queue, so that different queues can be polled on different threads
+ * (nc_front_poll_queue). */
+struct nc_front_queue {
+	unsigned index;
 	netif_tx_front_ring_t tx;
 	netif_rx_front_ring_t rx;
 	void *tx_page, *rx_page;
@@ -187,13 +184,37 @@ struct nc_front {
 	int have_rx_bufs;
 	netif_rx_response_t rx_copy[NC_RX_RING_SIZE];
 	uint8_t frame_buf[NC_MAX_FRAME + 1];
-	/* accounting */
+	struct nc_vif_stats stats;            /* this queue's traffic */
+	unsigned polls;        /* busy_poll: calls since the control path */
+};
+
+struct nc_front {
+	/* configuration and identity */
+	struct nc_platform plat;
+	struct nc_front_config cfg;
+	char path[NC_FRONT_PATH_MAX];        /* our device directory */
+	char be_path[NC_FRONT_PATH_MAX];     /* the backend's directory */
+	nc_domid_t be_domid;
+	enum nc_front_state state;
+	int be_state;                         /* last XenbusState seen */
+	int watching_be;                      /* watch on be_path/state */
+	uint8_t mac[6];
+	unsigned mtu;
+	int trusted;
+	struct nc_front_features feat;
+	/* the queues in use: q[0 .. nqueues) */
+	unsigned nqueues;
+	struct nc_front_queue q[NC_MAX_QUEUES];
+	/* accounting: the device's own (connections, breakage); the queues
+	 * keep their traffic's, added up in `total` by nc_front_stats */
 	struct nc_vif_stats stats;
+	struct nc_vif_stats total;
 	unsigned quarantined_pages;
 	struct nc_front_ctrl ctrl;   /* feature-ctrl-ring */
 	/* multicast filter updates answered OKAY / otherwise */
 	uint64_t mcast_acked, mcast_refused;
 	unsigned polls;        /* busy_poll: calls since the control path */
+	unsigned rx_turn;      /* nc_front_recv: the queue to look at first */
 };
 
 /* Start: read the device directory, publish Initialising, watch the
@@ -212,6 +233,21 @@ void nc_front_handle_watch(struct nc_front *f, const char *path,
 			   const char *token);
 void nc_front_handle_event(struct nc_front *f);
 
+/* One queue's data path only (its TX answers and RX frames, no fds, no
+ * handshake), for a caller that polls each queue on a thread of its own
+ * with cfg.busy_poll: calls for different queues may run concurrently,
+ * provided nc_front_poll (the control path) runs on none of them
+ * meanwhile and no multicast or control-ring request is sent.  1 when
+ * work remains. */
+int nc_front_poll_queue(struct nc_front *f, unsigned queue);
+
+/* Multi-queue: frames go on a queue; frames of one flow on one queue
+ * (nc_flow_queue: nc_front_send/_gso hash the frame they gather;
+ * nc_front_write/_gso, which cannot see the frame before it is written,
+ * use queue 0, and nc_front_write_queue/_gso_queue the queue given, e.g.
+ * nc_front_pick_queue's for the frame's headers).  Received frames
+ * arrive on whichever queue the backend chose. */
+
 /* Send one frame written in place: fill(ctx, buf, size) gets a view of
  * exactly `size` zeroed bytes in the TX pool and returns how many it used
  * (0 cancels).  flags: NC_FRAME_CSUM_BLANK / NC_FRAME_DATA_VALIDATED.
@@ -220,6 +256,18 @@ void nc_front_handle_event(struct nc_front *f);
 int nc_front_write(struct nc_front *f, size_t size,
 		   size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
 		   void *ctx, uint32_t flags);
+
+/* nc_front_write on queue `queue` (below nc_front_num_queues, else
+ * NC_EINVAL). */
+int nc_front_write_queue(struct nc_front *f, unsigned queue, size_t size,
+			 size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
+			 void *ctx, uint32_t flags);
+
+/* The queues in use (1 before the first connection), and the queue for
+ * a frame whose headers (Ethernet on) are hdr[0..len): nc_flow_queue. */
+unsigned nc_front_num_queues(const struct nc_front *f);
+unsigned nc_front_pick_queue(const struct nc_front *f, const uint8_t *hdr,
+			     size_t len);
 
 /* Send one frame gathered from n pieces (copied into the pool). */
 int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
@@ -241,6 +289,11 @@ int nc_front_write_gso(struct nc_front *f, size_t size,
 int nc_front_send_gso(struct nc_front *f, const struct nc_iov *iov,
 		      unsigned n, uint32_t flags, uint8_t gso_type,
 		      uint16_t gso_size);
+int nc_front_write_gso_queue(struct nc_front *f, unsigned queue, size_t size,
+			     size_t (*fill)(void *ctx, uint8_t *buf,
+					    size_t size),
+			     void *ctx, uint32_t flags, uint8_t gso_type,
+			     uint16_t gso_size);
 /* 1 when the connected backend takes GSO frames of this type. */
 int nc_front_can_gso(const struct nc_front *f, uint8_t gso_type);
 
@@ -311,6 +364,10 @@ int nc_front_set_hash_mapping(struct nc_front *f, const uint32_t *queues,
 			      uint32_t n, uint32_t off);
 
 enum nc_front_state nc_front_state(const struct nc_front *f);
-const struct nc_vif_stats *nc_front_stats(const struct nc_front *f);
+/* The device's counters: its own plus every queue's, added up now. */
+const struct nc_vif_stats *nc_front_stats(struct nc_front *f);
+/* One queue's counters (NULL for a queue out of range). */
+const struct nc_vif_stats *nc_front_queue_stats(const struct nc_front *f,
+						unsigned queue);
 
 #endif

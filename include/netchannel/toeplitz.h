@@ -53,4 +53,13 @@ int nc_toeplitz_frame(const uint8_t *key, size_t keylen, uint32_t flags,
 		      const uint8_t *frame, size_t len, uint32_t *hash,
 		      uint32_t *type);
 
+/* The queue a frame's flow goes on when nothing else says (a frontend's
+ * transmit; a backend with no hash set over the control ring, as Linux
+ * netback falls back to the stack's flow hash): the Toeplitz hash, under
+ * the well-known RSS verification key, of the frame's maximal flow input
+ * (IPv4/IPv6 addresses, TCP ports when present), modulo nqueues.  Frames
+ * of one flow always get the same queue; frames with no IP flow (ARP,
+ * truncated) get queue 0; nqueues 0 or 1 gives 0. */
+unsigned nc_flow_queue(const uint8_t *frame, size_t len, unsigned nqueues);
+
 #endif

@@ -55,68 +55,114 @@ void ncb_fail(struct nc_back *b, struct nc_dir_stats *dir,
 		ncb_count(dir, why);
 	b->disable_reason = why;
 	b->state = NC_BACK_DISABLED;
-	ncb_rxq_flush(b);
+	ncb_rxq_flush_all(b);
 	ncb_switch_state(b, XenbusStateClosing);
 }
 
-static void notify_port(struct nc_back *b, nc_port_t port)
+static void notify_port(struct nc_back *b, struct nc_back_q *q,
+			nc_port_t port)
 {
 	if (b->plat.events.ops->notify(b->plat.events.ctx, port) == NC_OK)
-		b->stats.events_out++;
+		q->stats.events_out++;
 }
 
-void ncb_kick(struct nc_back *b)
+void ncb_kick(struct nc_back *b, struct nc_back_q *q)
 {
-	int want = b->need_notify;
+	int want = q->need_notify;
 
-	if (!want || !b->have_port)
+	if (!want || !q->have_port)
 		return;
-	b->need_notify = 0;
-	if (!b->have_port_rx) {         /* one port for both rings */
-		notify_port(b, b->port);
+	q->need_notify = 0;
+	if (!q->have_port_rx) {         /* one port for both rings */
+		notify_port(b, q, q->port);
 		return;
 	}
 	/* Split event channels: TX-ring answers on the TX port, RX-ring
 	 * frames on the RX port (the frontend sleeps on each separately). */
 	if (want & NCB_NOTIFY_TX)
-		notify_port(b, b->port);
+		notify_port(b, q, q->port);
 	if (want & NCB_NOTIFY_RX)
-		notify_port(b, b->port_rx);
+		notify_port(b, q, q->port_rx);
 }
 
 /* The credit scheduler's verdict on a frame of `size` bytes from the
  * frontend: 1 when it may go now (charged), 0 when it waits. */
-int ncb_rate_admit(struct nc_back *b, uint32_t size)
+int ncb_rate_admit(struct nc_back *b, struct nc_back_q *q, uint32_t size)
 {
-	if (!nc_rate_limited(&b->rate) || size == 0 || !b->cfg.clock_us)
+	if (!nc_rate_limited(&q->rate) || size == 0 || !b->cfg.clock_us)
 		return 1;
-	return nc_rate_admit(&b->rate, size,
+	return nc_rate_admit(&q->rate, size,
 			     b->cfg.clock_us(b->cfg.clock_arg));
 }
 
+/* The earliest time a queue's frame waits for. */
 int nc_back_next_poll(const struct nc_back *b, uint64_t *when_us)
 {
+	unsigned i;
+	int any = 0;
+
 	if (!b || !when_us || b->state != NC_BACK_CONNECTED)
 		return 0;
-	return nc_rate_next(&b->rate, when_us);
+	for (i = 0; i < b->nqueues; i++) {
+		uint64_t t;
+
+		if (nc_rate_next(&b->q[i].rate, &t) && (!any || t < *when_us)) {
+			*when_us = t;
+			any = 1;
+		}
+	}
+	return any;
 }
 
-int ncb_work(struct nc_back *b)
+int ncb_queue_work(struct nc_back *b, struct nc_back_q *q)
 {
 	int more = 0;
 
 	if (b->state == NC_BACK_CONNECTED)
-		more |= ncb_tx_work(b);
+		more |= ncb_tx_work(b, q);
 	if (b->state == NC_BACK_CONNECTED)
-		more |= ncb_rx_work(b);
-	if (b->state == NC_BACK_CONNECTED)
-		more |= ncb_ctrl_work(b);
-	ncb_kick(b);
+		more |= ncb_rx_work(b, q);
+	ncb_kick(b, q);
 	return b->state == NC_BACK_CONNECTED && more;
 }
 
+int ncb_work(struct nc_back *b)
+{
+	unsigned i;
+	int more = 0;
+
+	for (i = 0; i < b->nqueues; i++)
+		more |= ncb_queue_work(b, &b->q[i]);
+	if (b->state == NC_BACK_CONNECTED)
+		more |= ncb_ctrl_work(b);
+	return b->state == NC_BACK_CONNECTED && more;
+}
+
+int nc_back_poll_queue(struct nc_back *b, unsigned queue)
+{
+	if (queue >= b->nqueues)
+		return 0;
+	return ncb_queue_work(b, &b->q[queue]);
+}
+
+unsigned nc_back_num_queues(const struct nc_back *b)
+{
+	return b->nqueues ? b->nqueues : 1u;
+}
+
+void ncb_queues_reset(struct nc_back *b)
+{
+	unsigned i;
+
+	for (i = 0; i < NC_MAX_QUEUES; i++)
+		b->q[i].index = i;
+	if (b->nqueues == 0)
+		b->nqueues = 1;
+}
+
 /* The RX queue's bounds: the config's, or the defaults, never above the
- * compile-time maxima the entry array and NC_BACK_RXQ_MAX_BYTES fix. */
+ * compile-time maxima the entry array and NC_BACK_RXQ_MAX_BYTES fix.
+ * The storage goes to queue 0 until a frontend says how many it uses. */
 static void rxq_setup(struct nc_back *b, uint8_t *storage)
 {
 	unsigned frames = b->cfg.rxq_frames ? b->cfg.rxq_frames
@@ -130,8 +176,12 @@ static void rxq_setup(struct nc_back *b, uint8_t *storage)
 		bytes = NC_BACK_RXQ_MAX_BYTES;
 	b->cfg.rxq_frames = frames;
 	b->cfg.rxq_bytes = bytes;
-	b->rxq_data = storage;
-	b->rxq_size = bytes;
+	if (b->cfg.max_queues > NC_MAX_QUEUES)
+		b->cfg.max_queues = NC_MAX_QUEUES;
+	b->rxq_storage = storage;
+	b->nqueues = 1;
+	ncb_queues_reset(b);
+	ncb_rxq_share(b);
 }
 
 int nc_back_init(struct nc_back *b, const struct nc_platform *plat,
@@ -181,12 +231,20 @@ static int drain_watches(struct nc_back *b)
 	return 1;
 }
 
-/* Whether `port` is one of ours: the one port, or either split one. */
+/* Whether `port` is one of ours: a queue's one port, or either split
+ * one, or the control ring's. */
 static int our_port(const struct nc_back *b, nc_port_t port)
 {
-	return (b->have_port && port == b->port) ||
-	       (b->have_port_rx && port == b->port_rx) ||
-	       ncb_ctrl_port(b, port);
+	unsigned i;
+
+	for (i = 0; i < b->nqueues; i++) {
+		const struct nc_back_q *q = &b->q[i];
+
+		if ((q->have_port && port == q->port) ||
+		    (q->have_port_rx && port == q->port_rx))
+			return 1;
+	}
+	return ncb_ctrl_port(b, port);
 }
 
 /* Pending ports, a bounded number per call.  XSA-332/391: an event costs
@@ -299,7 +357,18 @@ enum nc_back_state nc_back_state(const struct nc_back *b)
 	return b->state;
 }
 
-const struct nc_vif_stats *nc_back_stats(const struct nc_back *b)
+const struct nc_vif_stats *nc_back_stats(struct nc_back *b)
 {
-	return &b->stats;
+	unsigned i;
+
+	b->total = b->stats;
+	for (i = 0; i < NC_MAX_QUEUES; i++)
+		nc_vif_stats_add(&b->total, &b->q[i].stats);
+	return &b->total;
+}
+
+const struct nc_vif_stats *nc_back_queue_stats(const struct nc_back *b,
+					       unsigned queue)
+{
+	return queue < NC_MAX_QUEUES ? &b->q[queue].stats : NULL;
 }

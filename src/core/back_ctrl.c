@@ -104,13 +104,13 @@ static uint32_t ctrl_check(const struct nc_back_hash *h,
 	}
 }
 
-/* Every queue index of a mapping (sub-)table names a queue we serve. */
-static int mapping_valid(const uint32_t *q, uint32_t n)
+/* Every queue index of a mapping (sub-)table names a queue in use. */
+static int mapping_valid(const uint32_t *q, uint32_t n, unsigned nqueues)
 {
 	uint32_t i;
 
 	for (i = 0; i < n; i++)
-		if (q[i] >= NC_BACK_NUM_QUEUES)
+		if (q[i] >= nqueues)
 			return 0;
 	return 1;
 }
@@ -162,7 +162,8 @@ static uint32_t ctrl_apply(struct nc_back *b, const struct ctrl_op *op)
 		h->size = op->value;
 		break;
 	case XEN_NETIF_CTRL_TYPE_SET_HASH_MAPPING:
-		if (!mapping_valid(b->ctrl.buf, op->len / 4))
+		if (!mapping_valid(b->ctrl.buf, op->len / 4,
+				   nc_back_num_queues(b)))
 			return XEN_NETIF_CTRL_STATUS_INVALID_PARAMETER;
 		memcpy(h->mapping + op->value, b->ctrl.buf, op->len);
 		break;
@@ -330,14 +331,15 @@ unsigned nc_back_pick_queue(const struct nc_back *b, const uint8_t *frame,
 {
 	const struct nc_back_hash *h;
 	uint32_t hash, type;
+	unsigned n = nc_back_num_queues(b);
 
 	if (!nc_back_hash_frame(b, frame, len, &hash, &type))
-		return 0;
+		return nc_flow_queue(frame, len, n);
 	h = &b->ctrl.hash;
 	if (h->size == 0)
-		return hash % NC_BACK_NUM_QUEUES;
+		return hash % n;
 	/* size <= NC_BACK_HASH_MAPPING_MAX and every entry was checked
-	 * below NC_BACK_NUM_QUEUES when set. */
+	 * below the queues in use when set. */
 	return h->mapping[hash % h->size];
 }
 

@@ -25,7 +25,7 @@
 /* Domain ids from DOMID_FIRST_RESERVED (0x7FF0) on are not domains. */
 #define NCB_DOMID_MAX 0x7FEFu
 
-/* b->need_notify bits: the ring whose publish asked for an event.  With
+/* q->need_notify bits: the ring whose publish asked for an event.  With
  * split event channels each ring's event goes on its own port. */
 #define NCB_NOTIFY_TX 0x1
 #define NCB_NOTIFY_RX 0x2
@@ -41,10 +41,15 @@ void ncb_count(struct nc_dir_stats *dir, enum nc_reason why);
  * (none when dir is NULL or why is NC_R_NONE), write Closing. */
 void ncb_fail(struct nc_back *b, struct nc_dir_stats *dir,
 	      enum nc_reason why, const char *what, long value);
-/* TX then RX while connected, then one notification; 1: work remains. */
+/* Every queue's TX then RX, and the control ring, while connected, then
+ * each queue's notification; 1: work remains. */
 int ncb_work(struct nc_back *b);
-/* Send the event a publish asked for, once per batch. */
-void ncb_kick(struct nc_back *b);
+/* One queue's TX then RX, then its notification; 1: work remains. */
+int ncb_queue_work(struct nc_back *b, struct nc_back_q *q);
+/* Send the event a queue's publish asked for, once per batch. */
+void ncb_kick(struct nc_back *b, struct nc_back_q *q);
+/* Every queue's index set; nqueues at least 1. */
+void ncb_queues_reset(struct nc_back *b);
 
 /* back_xs.c */
 /* Write our state; remembered in b->xb_state when the write succeeded. */
@@ -54,7 +59,7 @@ void ncb_xs_frontend_changed(struct nc_back *b);
 void ncb_teardown(struct nc_back *b, enum nc_back_state final);
 
 /* back_tx.c */
-int ncb_tx_work(struct nc_back *b);
+int ncb_tx_work(struct nc_back *b, struct nc_back_q *q);
 
 /* back_mcast.c */
 #define NCB_MCAST_WATCH_TOKEN "nc-back-mcast"
@@ -76,7 +81,11 @@ int ncb_ctrl_work(struct nc_back *b);
 int ncb_ctrl_port(const struct nc_back *b, nc_port_t port);
 
 /* back_rx.c */
-int ncb_rx_work(struct nc_back *b);
-void ncb_rxq_flush(struct nc_back *b);
+int ncb_rx_work(struct nc_back *b, struct nc_back_q *q);
+void ncb_rxq_flush(struct nc_back *b, struct nc_back_q *q);
+/* Every queue's queue toward the frontend dropped (counted). */
+void ncb_rxq_flush_all(struct nc_back *b);
+/* Share the caller's storage among the queues in use. */
+void ncb_rxq_share(struct nc_back *b);
 
 #endif

@@ -44,11 +44,12 @@ int nc_rate_next(const struct nc_back_rate *r, uint64_t *when);
 /* The token of our watch on our own directory's `rate` key. */
 #define NCB_RATE_WATCH_TOKEN "nc-back-rate"
 
-/* back_xs.c: the `rate` key changed: re-read it (connected only). */
+/* back_xs.c: the `rate` key changed: re-read it (connected only); every
+ * queue gets the key's credit, as each Linux netback queue does. */
 void ncb_rate_changed(struct nc_back *b);
 
 /* back.c's glue: the verdict for a frame of `size` bytes from the
  * frontend at cfg.clock_us's now (1: go, charged; 0: wait). */
-int ncb_rate_admit(struct nc_back *b, uint32_t size);
+int ncb_rate_admit(struct nc_back *b, struct nc_back_q *q, uint32_t size);
 
 #endif

@@ -30,9 +30,9 @@
 #include "netchannel/csum.h"
 #include "netchannel/gso.h"
 
-static struct nc_back_rxq_entry *rxq_at(struct nc_back *b, unsigned i)
+static struct nc_back_rxq_entry *rxq_at(struct nc_back *b, struct nc_back_q *q, unsigned i)
 {
-	return &b->rxq[(b->rxq_head + i) % b->cfg.rxq_frames];
+	return &q->rxq[(q->rxq_head + i) % b->cfg.rxq_frames];
 }
 
 /* Ring slots a frame of len bytes needs; 0 when it can never go (more
@@ -78,45 +78,45 @@ static int rx_gso_ok(const struct nc_back *b, uint8_t gso_type)
  * Frames are contiguous and in queue order: either one run
  * [head, wr) with free space after it and before head, or wrapped, with
  * free space [wr, head) only. */
-static int rxq_place(const struct nc_back *b, uint32_t len, uint32_t *off)
+static int rxq_place(const struct nc_back *b, const struct nc_back_q *q, uint32_t len, uint32_t *off)
 {
 	const struct nc_back_rxq_entry *head, *tail;
 
-	if (b->rxq_len >= b->cfg.rxq_frames)
+	if (q->rxq_len >= b->cfg.rxq_frames)
 		return 0;
-	if (b->rxq_len == 0) {
+	if (q->rxq_len == 0) {
 		*off = 0;
-		return len <= b->rxq_size;
+		return len <= q->rxq_size;
 	}
-	head = &b->rxq[b->rxq_head];
-	tail = &b->rxq[(b->rxq_head + b->rxq_len - 1) % b->cfg.rxq_frames];
+	head = &q->rxq[q->rxq_head];
+	tail = &q->rxq[(q->rxq_head + q->rxq_len - 1) % b->cfg.rxq_frames];
 	if (tail->off >= head->off) {
-		if (len <= b->rxq_size - b->rxq_wr) {
-			*off = b->rxq_wr;
+		if (len <= q->rxq_size - q->rxq_wr) {
+			*off = q->rxq_wr;
 			return 1;
 		}
 		*off = 0;
 		return len <= head->off;
 	}
-	*off = b->rxq_wr;
-	return len <= head->off - b->rxq_wr;
+	*off = q->rxq_wr;
+	return len <= head->off - q->rxq_wr;
 }
 
-static void rxq_pop(struct nc_back *b)
+static void rxq_pop(struct nc_back *b, struct nc_back_q *q)
 {
-	b->rxq_used -= rxq_at(b, 0)->len;
-	b->rxq_head = (b->rxq_head + 1) % b->cfg.rxq_frames;
-	if (--b->rxq_len == 0) {
-		b->rxq_head = 0;
-		b->rxq_wr = 0;
+	q->rxq_used -= rxq_at(b, q, 0)->len;
+	q->rxq_head = (q->rxq_head + 1) % b->cfg.rxq_frames;
+	if (--q->rxq_len == 0) {
+		q->rxq_head = 0;
+		q->rxq_wr = 0;
 	}
 }
 
-void ncb_rxq_flush(struct nc_back *b)
+void ncb_rxq_flush(struct nc_back *b, struct nc_back_q *q)
 {
-	while (b->rxq_len) {
-		ncb_count(&b->stats.tx, NC_R_NOT_CONNECTED);
-		rxq_pop(b);
+	while (q->rxq_len) {
+		ncb_count(&q->stats.tx, NC_R_NOT_CONNECTED);
+		rxq_pop(b, q);
 	}
 }
 
@@ -125,17 +125,17 @@ void ncb_rxq_flush(struct nc_back *b)
  * wrote feature-ipv6-csum-offload.  A frontend with no-csum-offload gets
  * full checksums and neither flag, ever.  0, or -1 when the frame has a
  * partial checksum that cannot be completed. */
-static int rx_fix_csum(struct nc_back *b, uint32_t off, uint32_t len,
+static int rx_fix_csum(struct nc_back *b, struct nc_back_q *q, uint32_t off, uint32_t len,
 		       uint32_t *flags)
 {
-	const uint8_t *data = b->rxq_data + off;
+	const uint8_t *data = q->rxq_data + off;
 	unsigned accept = (b->fe_csum_offload ? NC_OFFLOAD_IPV4 : 0u) |
 			  (b->fe_ipv6_csum ? NC_OFFLOAD_IPV6 : 0u);
 	int complete = b->fe_csum_offload
 		? nc_csum_must_complete(data, len, *flags, accept)
 		: (*flags & NC_FRAME_CSUM_BLANK) != 0;
 
-	if (complete && nc_csum_complete_frame(b->rxq_data + off, len) != 0)
+	if (complete && nc_csum_complete_frame(q->rxq_data + off, len) != 0)
 		return -1;
 	if (!b->fe_csum_offload)
 		*flags &= ~(uint32_t)(NC_FRAME_CSUM_BLANK |
@@ -148,7 +148,7 @@ static int rx_fix_csum(struct nc_back *b, uint32_t off, uint32_t len,
 
 /* Why a frame of len bytes (extras: its extra-info slots) cannot be
  * queued now, or NC_R_NONE. */
-static enum nc_reason rx_refuse(const struct nc_back *b, uint32_t len,
+static enum nc_reason rx_refuse(const struct nc_back *b, const struct nc_back_q *q, uint32_t len,
 				unsigned extras, uint32_t *off)
 {
 	if (len == 0)
@@ -161,22 +161,26 @@ static enum nc_reason rx_refuse(const struct nc_back *b, uint32_t len,
 	if (!rx_slots(b, len) || rx_slots(b, len) + extras > NC_RX_RING_SIZE)
 		return NC_R_TOO_BIG;
 	/* XSA-392: bounded in frames and bytes. */
-	if (!rxq_place(b, len, off))
+	if (!rxq_place(b, q, len, off))
 		return NC_R_QUEUE_FULL;
 	return NC_R_NONE;
 }
 
 int nc_back_can_queue(const struct nc_back *b, uint32_t len)
 {
+	unsigned i, n = b->nqueues ? b->nqueues : 1u;
 	uint32_t off;
 
-	return rx_refuse(b, len, 0, &off) == NC_R_NONE;
+	for (i = 0; i < n; i++)
+		if (rx_refuse(b, &b->q[i], len, 0, &off) != NC_R_NONE)
+			return 0;
+	return 1;
 }
 
 /* Count a refusal; the error nc_back_queue answers with. */
-static int rx_refused(struct nc_back *b, enum nc_reason why)
+static int rx_refused(struct nc_back_q *q, enum nc_reason why)
 {
-	ncb_count(&b->stats.tx, why);
+	ncb_count(&q->stats.tx, why);
 	if (why == NC_R_QUEUE_FULL)
 		return NC_ENOSPC;
 	return why == NC_R_NOT_CONNECTED ? NC_ENOTCONN : NC_EMSGSIZE;
@@ -184,10 +188,10 @@ static int rx_refused(struct nc_back *b, enum nc_reason why)
 
 /* Append the frame just written at rxq_data + off to the queue; gso
  * names the GSO frame whose type and size go with it, or is NULL. */
-static void rxq_push(struct nc_back *b, uint32_t off, uint32_t len,
+static void rxq_push(struct nc_back *b, struct nc_back_q *q, uint32_t off, uint32_t len,
 		     uint32_t flags, const struct nc_frame *gso)
 {
-	struct nc_back_rxq_entry *e = rxq_at(b, b->rxq_len);
+	struct nc_back_rxq_entry *e = rxq_at(b, q, q->rxq_len);
 
 	memset(e, 0, sizeof(*e));
 	e->off = off;
@@ -198,57 +202,57 @@ static void rxq_push(struct nc_back *b, uint32_t off, uint32_t len,
 		e->gso_size = gso->gso_size;
 		e->gso_type = gso->gso_type;
 	}
-	b->rxq_len++;
-	b->rxq_used += len;
-	b->rxq_wr = off + len;
+	q->rxq_len++;
+	q->rxq_used += len;
+	q->rxq_wr = off + len;
 }
 
 /* One frame as it is (a GSO frame with its extra: gso != NULL). */
-static int rx_queue_one(struct nc_back *b, const struct nc_frame *frame,
+static int rx_queue_one(struct nc_back *b, struct nc_back_q *q, const struct nc_frame *frame,
 			const struct nc_frame *gso)
 {
 	uint32_t off = 0, flags;
-	enum nc_reason why = rx_refuse(b, frame->len, gso ? 1u : 0u, &off);
+	enum nc_reason why = rx_refuse(b, q, frame->len, gso ? 1u : 0u, &off);
 
 	if (why != NC_R_NONE)
-		return rx_refused(b, why);
-	memcpy(b->rxq_data + off, frame->data, frame->len);
+		return rx_refused(q, why);
+	memcpy(q->rxq_data + off, frame->data, frame->len);
 	flags = frame->flags & (NC_FRAME_CSUM_BLANK | NC_FRAME_DATA_VALIDATED);
-	if (rx_fix_csum(b, off, frame->len, &flags)) {
-		ncb_count(&b->stats.tx, NC_R_CSUM);
+	if (rx_fix_csum(b, q, off, frame->len, &flags)) {
+		ncb_count(&q->stats.tx, NC_R_CSUM);
 		return NC_EINVAL;
 	}
-	rxq_push(b, off, frame->len, flags, gso);
+	rxq_push(b, q, off, frame->len, flags, gso);
 	return NC_OK;
 }
 
 /* A GSO frame for a frontend that cannot take it whole: each segment
  * written straight into the queue, complete checksums.  When the queue
  * fills, the remaining segments are dropped and counted, one each. */
-static int rx_queue_segments(struct nc_back *b, const struct nc_frame *frame,
+static int rx_queue_segments(struct nc_back *b, struct nc_back_q *q, const struct nc_frame *frame,
 			     const struct nc_gso_plan *plan)
 {
 	unsigned i;
 
 	for (i = 0; i < plan->nsegs; i++) {
 		uint32_t off = 0, len = nc_gso_seg_len(plan, i);
-		enum nc_reason why = rx_refuse(b, len, 0, &off);
+		enum nc_reason why = rx_refuse(b, q, len, 0, &off);
 		int rc;
 
 		if (why != NC_R_NONE) {
-			rc = rx_refused(b, why);
+			rc = rx_refused(q, why);
 			while (++i < plan->nsegs)
-				ncb_count(&b->stats.tx, why);
+				ncb_count(&q->stats.tx, why);
 			return rc;
 		}
 		rc = nc_gso_segment(frame->data, frame->len, plan, i,
-				    b->rxq_data + off, len);
+				    q->rxq_data + off, len);
 		if (rc != (int)len) {
-			ncb_count(&b->stats.tx, NC_R_BAD_GSO);
+			ncb_count(&q->stats.tx, NC_R_BAD_GSO);
 			return NC_EINVAL;
 		}
 		/* Complete checksums: no flag a frontend could misread. */
-		rxq_push(b, off, len,
+		rxq_push(b, q, off, len,
 			 b->fe_csum_offload ? NC_FRAME_DATA_VALIDATED : 0u,
 			 NULL);
 	}
@@ -257,59 +261,111 @@ static int rx_queue_segments(struct nc_back *b, const struct nc_frame *frame,
 
 /* A GSO frame: checked (it may come from another guest through a
  * switch), then whole or segmented as the frontend allows. */
-static int rx_queue_gso(struct nc_back *b, const struct nc_frame *frame)
+static int rx_queue_gso(struct nc_back *b, struct nc_back_q *q, const struct nc_frame *frame)
 {
 	struct nc_gso_plan plan;
 
 	if (b->state != NC_BACK_CONNECTED)
-		return rx_refused(b, NC_R_NOT_CONNECTED);
+		return rx_refused(q, NC_R_NOT_CONNECTED);
 	if (nc_gso_plan(frame->data, frame->len, frame->gso_type,
 			frame->gso_size, &plan) != NC_OK) {
-		ncb_count(&b->stats.tx, NC_R_BAD_GSO);
+		ncb_count(&q->stats.tx, NC_R_BAD_GSO);
 		return NC_EINVAL;
 	}
 	if (rx_gso_ok(b, frame->gso_type))
-		return rx_queue_one(b, frame, frame);
-	return rx_queue_segments(b, frame, &plan);
+		return rx_queue_one(b, q, frame, frame);
+	return rx_queue_segments(b, q, frame, &plan);
 }
 
-int nc_back_queue(struct nc_back *b, const struct nc_frame *frame)
+/* Queue `frame` on q, then send what the frontend has buffers for. */
+static int rx_enqueue(struct nc_back *b, struct nc_back_q *q,
+		      const struct nc_frame *frame)
 {
 	int rc;
 
 	if (!frame || (!frame->data && frame->len))
 		return NC_EINVAL;
 	if ((frame->flags & NC_FRAME_GSO) && frame->len <= NC_MAX_FRAME)
-		rc = rx_queue_gso(b, frame);
+		rc = rx_queue_gso(b, q, frame);
 	else
-		rc = rx_queue_one(b, frame, NULL);
+		rc = rx_queue_one(b, q, frame, NULL);
 	/* NC_ENOSPC: segments may have gone in before the queue filled. */
 	if (rc != NC_OK && rc != NC_ENOSPC)
 		return rc;
-	ncb_rx_work(b);
-	ncb_kick(b);
+	ncb_rx_work(b, q);
+	ncb_kick(b, q);
 	return rc;
 }
 
-/* Drop head frames the frontend can never take. */
-static void rx_drop_unsendable(struct nc_back *b)
+int nc_back_queue(struct nc_back *b, const struct nc_frame *frame)
 {
-	while (b->rxq_len && !entry_slots(b, rxq_at(b, 0))) {
-		ncb_count(&b->stats.tx, NC_R_TOO_BIG);
-		rxq_pop(b);
+	unsigned qi = 0;
+
+	if (frame && frame->data && b->nqueues > 1)
+		qi = nc_back_pick_queue(b, frame->data, frame->len);
+	/* Invariant: a queue in use (pick_queue's mapping entries were
+	 * checked against nqueues when set; checked again here, cheaply,
+	 * since nqueues may have shrunk at a reconnection). */
+	if (qi >= b->nqueues)
+		qi = 0;
+	return rx_enqueue(b, &b->q[qi], frame);
+}
+
+int nc_back_queue_on(struct nc_back *b, unsigned queue,
+		     const struct nc_frame *frame)
+{
+	if (queue >= nc_back_num_queues(b))
+		return NC_EINVAL;
+	return rx_enqueue(b, &b->q[queue], frame);
+}
+
+/* The caller's storage, an equal share per queue in use. */
+void ncb_rxq_share(struct nc_back *b)
+{
+	unsigned i, n = b->nqueues ? b->nqueues : 1u;
+	uint32_t share = b->cfg.rxq_bytes / n;
+
+	for (i = 0; i < NC_MAX_QUEUES; i++) {
+		struct nc_back_q *q = &b->q[i];
+
+		/* Only empty queues are (re)shared: at init and at a
+		 * connection, after release_data_path flushed them. */
+		q->rxq_head = 0;
+		q->rxq_len = 0;
+		q->rxq_used = 0;
+		q->rxq_wr = 0;
+		q->rxq_data = i < n ? b->rxq_storage + (size_t)i * share : NULL;
+		q->rxq_size = i < n ? share : 0;
+	}
+}
+
+void ncb_rxq_flush_all(struct nc_back *b)
+{
+	unsigned i;
+
+	for (i = 0; i < NC_MAX_QUEUES; i++)
+		ncb_rxq_flush(b, &b->q[i]);
+}
+
+/* Drop head frames the frontend can never take. */
+static void rx_drop_unsendable(struct nc_back *b, struct nc_back_q *q)
+{
+	while (q->rxq_len && !entry_slots(b, rxq_at(b, q, 0))) {
+		ncb_count(&q->stats.tx, NC_R_TOO_BIG);
+		rxq_pop(b, q);
 	}
 }
 
 /* How many head frames fit `avail` buffers: their slots in *slots, the
  * slots of the first that does not fit in *need. */
-static unsigned rx_plan(struct nc_back *b, unsigned avail, unsigned *slots,
+static unsigned rx_plan(struct nc_back *b, struct nc_back_q *q, unsigned avail, unsigned *slots,
 			unsigned *need)
 {
 	unsigned n = 0, used = 0;
 
 	*need = 0;
-	while (n < b->rxq_len) {
-		unsigned s = entry_slots(b, rxq_at(b, n));
+	while (n < q->rxq_len) {
+		unsigned s = entry_slots(b, rxq_at(b, q, n));
 
 		if (s == 0 || used + s > avail) {
 			*need = s;
@@ -331,22 +387,22 @@ static unsigned rx_chunk_buf(const struct nc_back_rxq_entry *e, unsigned k)
 
 /* Segments segs[seg..] for frame e's data, one per page, into its
  * buffers rx_copy[first..].  Returns the segments built. */
-static unsigned rx_build(struct nc_back *b, const struct nc_back_rxq_entry *e,
+static unsigned rx_build(struct nc_back *b, struct nc_back_q *q, const struct nc_back_rxq_entry *e,
 			 unsigned first, unsigned seg)
 {
 	uint32_t done = 0;
 	unsigned k;
 
 	for (k = 0; done < e->len; k++) {
-		struct nc_copy_seg *s = &b->segs[seg + k];
+		struct nc_copy_seg *s = &q->segs[seg + k];
 		unsigned buf = first + rx_chunk_buf(e, k);
 		uint32_t chunk = e->len - done;
 
 		if (chunk > NC_PAGE_SIZE)
 			chunk = NC_PAGE_SIZE;
 		memset(s, 0, sizeof(*s));
-		s->src.local = b->rxq_data + e->off + done;
-		s->dst.foreign.ref = b->rx_copy[buf].gref;
+		s->src.local = q->rxq_data + e->off + done;
+		s->dst.foreign.ref = q->rx_copy[buf].gref;
 		s->dst.foreign.offset = 0;
 		s->dst.foreign.domid = b->fe_domid;
 		s->len = (uint16_t)chunk;
@@ -370,7 +426,7 @@ static uint16_t rx_first_flags(uint32_t f)
 
 /* The GSO extra-info slot of frame e, stored whole at ring index idx
  * (a response slot reinterpreted, netif.h; no id, no further extras). */
-static void rx_gso_extra(struct nc_back *b, const struct nc_back_rxq_entry *e,
+static void rx_gso_extra(struct nc_back_q *q, const struct nc_back_rxq_entry *e,
 			 RING_IDX idx)
 {
 	netif_rx_response_t slot;
@@ -382,13 +438,13 @@ static void rx_gso_extra(struct nc_back *b, const struct nc_back_rxq_entry *e,
 	x.u.gso.size = e->gso_size;
 	x.u.gso.type = e->gso_type;
 	memcpy(&slot, &x, sizeof(x));
-	*RING_GET_RESPONSE(&b->rx, idx) = slot;
+	*RING_GET_RESPONSE(&q->rx, idx) = slot;
 }
 
 /* Responses for frame e: its data went through segs[seg..], nseg of
  * them, into the buffers rx_copy[first..], its extra (if any) in the
  * slot after the first. */
-static void rx_answer(struct nc_back *b, const struct nc_back_rxq_entry *e,
+static void rx_answer(struct nc_back_q *q, const struct nc_back_rxq_entry *e,
 		      unsigned first, unsigned seg, unsigned nseg,
 		      int all_ok)
 {
@@ -396,12 +452,12 @@ static void rx_answer(struct nc_back *b, const struct nc_back_rxq_entry *e,
 	int bad = 0;
 
 	for (k = 0; k < nseg; k++) {
-		const struct nc_copy_seg *s = &b->segs[seg + k];
+		const struct nc_copy_seg *s = &q->segs[seg + k];
 		unsigned buf = first + rx_chunk_buf(e, k);
 		/* Invariant: the response goes at its request's ring index
 		 * (req_cons == rsp_prod_pvt at the start of a round). */
 		netif_rx_response_t *r =
-			RING_GET_RESPONSE(&b->rx, b->rx.req_cons + buf);
+			RING_GET_RESPONSE(&q->rx, q->rx.req_cons + buf);
 		int ok = all_ok || s->status == NC_OK;
 		uint16_t flags = k + 1 < nseg ? NETRXF_more_data : 0;
 
@@ -409,24 +465,24 @@ static void rx_answer(struct nc_back *b, const struct nc_back_rxq_entry *e,
 			flags |= rx_first_flags(e->flags);
 		if (k == 0 && rx_extras(e->flags))
 			flags |= NETRXF_extra_info;
-		r->id = b->rx_copy[buf].id;
+		r->id = q->rx_copy[buf].id;
 		r->offset = 0;
 		r->flags = flags;
 		r->status = ok ? (int16_t)s->len : (int16_t)NETIF_RSP_ERROR;
 		bad |= !ok;
 	}
 	if (rx_extras(e->flags))
-		rx_gso_extra(b, e, b->rx.req_cons + first + 1);
+		rx_gso_extra(q, e, q->rx.req_cons + first + 1);
 	if (bad) {
-		ncb_count(&b->stats.tx, NC_R_BAD_GREF);
+		ncb_count(&q->stats.tx, NC_R_BAD_GREF);
 		return;
 	}
-	b->stats.tx.packets++;
-	b->stats.tx.bytes += e->len;
+	q->stats.tx.packets++;
+	q->stats.tx.bytes += e->len;
 }
 
 /* Send the planned frames through `slots` buffers. */
-static void rx_send(struct nc_back *b, unsigned frames, unsigned slots)
+static void rx_send(struct nc_back *b, struct nc_back_q *q, unsigned frames, unsigned slots)
 {
 	const struct nc_grants *g = &b->plat.grants;
 	unsigned i, first = 0, nseg = 0, seg;
@@ -434,62 +490,62 @@ static void rx_send(struct nc_back *b, unsigned frames, unsigned slots)
 
 	/* XSA-155: each request copied out of shared memory once. */
 	for (i = 0; i < slots; i++)
-		RING_COPY_REQUEST(&b->rx, b->rx.req_cons + i, &b->rx_copy[i]);
+		RING_COPY_REQUEST(&q->rx, q->rx.req_cons + i, &q->rx_copy[i]);
 	/* Data segments are packed in segs[] (<= slots: extras have none);
 	 * buffers follow ring order, extras included. */
 	for (i = 0; i < frames; i++) {
-		nseg += rx_build(b, rxq_at(b, i), first, nseg);
-		first += entry_slots(b, rxq_at(b, i));
+		nseg += rx_build(b, q, rxq_at(b, q, i), first, nseg);
+		first += entry_slots(b, rxq_at(b, q, i));
 	}
-	rc = g->ops->copy(g->ctx, b->segs, nseg);
+	rc = g->ops->copy(g->ctx, q->segs, nseg);
 	for (i = 0, first = 0, seg = 0; i < frames; i++) {
-		const struct nc_back_rxq_entry *e = rxq_at(b, 0);
+		const struct nc_back_rxq_entry *e = rxq_at(b, q, 0);
 		unsigned n = rx_slots(b, e->len);
 
-		rx_answer(b, e, first, seg, n, rc == NC_OK);
+		rx_answer(q, e, first, seg, n, rc == NC_OK);
 		first += entry_slots(b, e);
 		seg += n;
-		rxq_pop(b);
+		rxq_pop(b, q);
 	}
-	b->rx.req_cons += slots;
-	b->rx.rsp_prod_pvt = b->rx.req_cons;
+	q->rx.req_cons += slots;
+	q->rx.rsp_prod_pvt = q->rx.req_cons;
 }
 
 /* One round: frames sent (0: none fit), or -1 when disabled.  *avail and
  * *need tell what blocked the head frame. */
-static int rx_round(struct nc_back *b, unsigned *done, unsigned *avail,
+static int rx_round(struct nc_back *b, struct nc_back_q *q, unsigned *done, unsigned *avail,
 		    unsigned *need)
 {
 	RING_IDX prod;
 	unsigned frames, slots;
 	int rc;
 
-	rx_drop_unsendable(b);
-	if (!b->rxq_len)
+	rx_drop_unsendable(b, q);
+	if (!q->rxq_len)
 		return 0;
-	rc = NC_BACK_REQUESTS(&b->rx, &prod);
+	rc = NC_BACK_REQUESTS(&q->rx, &prod);
 	/* XSA-39/270: a producer index beyond a ring's worth is fatal. */
 	if (rc < 0) {
-		ncb_fail(b, &b->stats.tx, NC_R_RING_OVERFLOW,
+		ncb_fail(b, &q->stats.tx, NC_R_RING_OVERFLOW,
 			 "netback: RX req_prod beyond the ring, vif disabled",
 			 (long)NC_R_RING_OVERFLOW);
 		return -1;
 	}
 	*avail = (unsigned)rc;  /* <= the ring size: bounds segs, rx_copy */
-	frames = rx_plan(b, *avail, &slots, need);
+	frames = rx_plan(b, q, *avail, &slots, need);
 	if (frames)
-		rx_send(b, frames, slots);
+		rx_send(b, q, frames, slots);
 	*done += slots;
 	return (int)frames;
 }
 
-static void rx_publish(struct nc_back *b)
+static void rx_publish(struct nc_back_q *q)
 {
-	if (b->rx.rsp_prod_pvt == b->rx_published)
+	if (q->rx.rsp_prod_pvt == q->rx_published)
 		return;
-	if (NC_BACK_PUBLISH(&b->rx, b->rx_published))
-		b->need_notify |= NCB_NOTIFY_RX;
-	b->rx_published = b->rx.rsp_prod_pvt;
+	if (NC_BACK_PUBLISH(&q->rx, q->rx_published))
+		q->need_notify |= NCB_NOTIFY_RX;
+	q->rx_published = q->rx.rsp_prod_pvt;
 }
 
 /* Blocked on buffers: ask for an event once the frontend has posted
@@ -497,33 +553,33 @@ static void rx_publish(struct nc_back *b)
  * again.  1 when more arrived meanwhile.  A plain final check (req_cons
  * + 1) would report the too-few buffers already there as new work and
  * spin. */
-static int rx_wait(struct nc_back *b, unsigned avail, unsigned need)
+static int rx_wait(struct nc_back *b, struct nc_back_q *q, unsigned avail, unsigned need)
 {
-	RING_IDX seen = b->rx.req_cons + avail;
+	RING_IDX seen = q->rx.req_cons + avail;
 
 	if (b->cfg.busy_poll)   /* polled again anyway: no event wanted */
-		return nc_ring_peek(&b->rx.sring->req_prod, seen);
-	return nc_ring_final_check(&b->rx.sring->req_event,
-				   &b->rx.sring->req_prod, seen,
+		return nc_ring_peek(&q->rx.sring->req_prod, seen);
+	return nc_ring_final_check(&q->rx.sring->req_event,
+				   &q->rx.sring->req_prod, seen,
 				   need > avail ? need - avail : 1);
 }
 
 /* XSA-332/391: a bounded number of rounds and slots per call; 1 when work
  * remains for the next call. */
-int ncb_rx_work(struct nc_back *b)
+int ncb_rx_work(struct nc_back *b, struct nc_back_q *q)
 {
 	unsigned round, done = 0;
 
 	for (round = 0; round < NCB_MAX_ROUNDS; round++) {
 		unsigned avail = 0, need = 0;
-		int n = rx_round(b, &done, &avail, &need);
+		int n = rx_round(b, q, &done, &avail, &need);
 
 		if (n < 0)
 			return 0;
-		rx_publish(b);
-		if (!b->rxq_len)
+		rx_publish(q);
+		if (!q->rxq_len)
 			return 0;
-		if (n == 0 && !rx_wait(b, avail, need))
+		if (n == 0 && !rx_wait(b, q, avail, need))
 			return 0;
 		if (done >= NCB_RX_BUDGET)
 			return 1;

@@ -23,11 +23,14 @@
 #include "back_rate.h"
 #include "xs.h"
 
-/* What the frontend's directory says about its rings. */
+/* What the frontend's directory says about one queue's rings. */
 struct fe_rings {
 	uint32_t tx_ref, rx_ref, port;
 	uint32_t port_rx;      /* split event channels: the RX port */
 	int split;
+	/* where its keys are: the frontend's directory with one queue,
+	 * else its queue-N subdirectory */
+	char dir[NC_BACK_PATH_MAX + 16];
 };
 
 int ncb_switch_state(struct nc_back *b, int state)
@@ -110,6 +113,8 @@ static int publish_features(struct nc_back *b)
 		{ "feature-ctrl-ring", b->cfg.no_ctrl_ring ? 0u : 1u },
 		{ "feature-multicast-control", 1 },        /* back_mcast.c */
 		{ "feature-dynamic-multicast-control", 1 },
+		{ "multi-queue-max-queues",
+		  b->cfg.max_queues ? b->cfg.max_queues : 1u },
 	};
 	size_t i;
 	int rc;
@@ -182,11 +187,10 @@ int ncb_xs_start(struct nc_back *b)
 
 /* A port key: 1 with *port valid, 0 when absent, -1 when malformed (not
  * a number, 0, or above the largest port). */
-static int read_port(const struct nc_back *b, const char *key,
-		     uint32_t *port)
+static int read_port(const struct nc_back *b, const char *dir,
+		     const char *key, uint32_t *port)
 {
-	int rc = read_number(&b->plat.store, b->fe_path, key, NCB_PORT_MAX,
-			     port);
+	int rc = read_number(&b->plat.store, dir, key, NCB_PORT_MAX, port);
 
 	if (rc == NC_ENOENT)
 		return 0;
@@ -199,8 +203,8 @@ static int read_port(const struct nc_back *b, const char *key,
  * broken frontend, refused.  NULL or what was wrong. */
 static const char *read_ports(const struct nc_back *b, struct fe_rings *r)
 {
-	int tx = read_port(b, "event-channel-tx", &r->port);
-	int rx = read_port(b, "event-channel-rx", &r->port_rx);
+	int tx = read_port(b, r->dir, "event-channel-tx", &r->port);
+	int rx = read_port(b, r->dir, "event-channel-rx", &r->port_rx);
 
 	if (tx < 0 || rx < 0)
 		return "netback: frontend event-channel-tx/rx malformed";
@@ -209,22 +213,26 @@ static const char *read_ports(const struct nc_back *b, struct fe_rings *r)
 	r->split = tx;
 	if (r->split)
 		return NULL;
-	if (read_port(b, "event-channel", &r->port) != 1)
+	if (read_port(b, r->dir, "event-channel", &r->port) != 1)
 		return "netback: frontend event-channel missing or malformed";
 	r->port_rx = r->port;
 	return NULL;
 }
 
-/* The frontend's ring keys; NULL or what was wrong. */
-static const char *read_rings(const struct nc_back *b, struct fe_rings *r)
+/* Queue i's ring keys (in r->dir, set here); NULL or what was wrong. */
+static const char *read_rings(const struct nc_back *b, unsigned i,
+			      struct fe_rings *r)
 {
 	const struct nc_store *st = &b->plat.store;
+	char sub[16] = "queue-";
 
-	if (read_number(st, b->fe_path, "tx-ring-ref", UINT32_MAX,
-			&r->tx_ref))
+	nc_utoa(i, sub + 6);
+	if (nc_path_join(r->dir, sizeof(r->dir), b->fe_path,
+			 b->nqueues > 1 ? sub : NULL))
+		return "netback: frontend path too long";
+	if (read_number(st, r->dir, "tx-ring-ref", UINT32_MAX, &r->tx_ref))
 		return "netback: frontend tx-ring-ref missing or malformed";
-	if (read_number(st, b->fe_path, "rx-ring-ref", UINT32_MAX,
-			&r->rx_ref))
+	if (read_number(st, r->dir, "rx-ring-ref", UINT32_MAX, &r->rx_ref))
 		return "netback: frontend rx-ring-ref missing or malformed";
 	return read_ports(b, r);
 }
@@ -243,13 +251,15 @@ static const char *read_features(struct nc_back *b, long *value)
 		*value = (long)v;
 		return "netback: frontend does not request rx-copy";
 	}
-	/* One queue: multi-queue-max-queues is not offered. */
+	/* Absent: one queue, keys in its directory.  More than we offered
+	 * (or 0, or garbage) is refused, as Linux netback refuses it. */
 	if (nc_xs_read_uint(&b->plat.store, NC_TXN_NONE, b->fe_path,
 			    "multi-queue-num-queues", UINT32_MAX, 1, &v) ||
-	    v > 1) {
+	    v == 0 || v > (b->cfg.max_queues ? b->cfg.max_queues : 1u)) {
 		*value = (long)v;
 		return "netback: frontend asks for more queues than offered";
 	}
+	b->nqueues = v;
 	if (read_flag(b, "feature-sg", &b->fe_sg) ||
 	    read_flag(b, "feature-rx-notify", &b->fe_rx_notify) ||
 	    read_flag(b, "feature-no-csum-offload", &no_csum) ||
@@ -266,8 +276,8 @@ static const char *read_features(struct nc_back *b, long *value)
  * already (RX buffers).  We attach at the response producer it holds,
  * read once; a bogus value only makes the first request-producer check
  * (NC_BACK_REQUESTS) disable the vif.  NULL, or what failed. */
-static const char *map_rings(struct nc_back *b, const struct fe_rings *r,
-			     long *value)
+static const char *map_rings(struct nc_back *b, struct nc_back_q *q,
+			     const struct fe_rings *r, long *value)
 {
 	const struct nc_grants *g = &b->plat.grants;
 	netif_tx_sring_t *ts;
@@ -275,21 +285,21 @@ static const char *map_rings(struct nc_back *b, const struct fe_rings *r,
 	RING_IDX t, x;
 
 	*value = (long)r->tx_ref;
-	b->tx_map = g->ops->map(g->ctx, b->fe_domid, 1, &r->tx_ref, 1);
-	if (!b->tx_map)
+	q->tx_map = g->ops->map(g->ctx, b->fe_domid, 1, &r->tx_ref, 1);
+	if (!q->tx_map)
 		return "netback: cannot map the frontend's tx ring; gref";
 	*value = (long)r->rx_ref;
-	b->rx_map = g->ops->map(g->ctx, b->fe_domid, 1, &r->rx_ref, 1);
-	if (!b->rx_map)
+	q->rx_map = g->ops->map(g->ctx, b->fe_domid, 1, &r->rx_ref, 1);
+	if (!q->rx_map)
 		return "netback: cannot map the frontend's rx ring; gref";
-	ts = b->tx_map;
-	rs = b->rx_map;
+	ts = q->tx_map;
+	rs = q->rx_map;
 	t = nc_ring_load(&ts->rsp_prod);
 	x = nc_ring_load(&rs->rsp_prod);
-	BACK_RING_ATTACH(&b->tx, ts, t, NC_PAGE_SIZE);
-	BACK_RING_ATTACH(&b->rx, rs, x, NC_PAGE_SIZE);
-	b->tx_published = t;
-	b->rx_published = x;
+	BACK_RING_ATTACH(&q->tx, ts, t, NC_PAGE_SIZE);
+	BACK_RING_ATTACH(&q->rx, rs, x, NC_PAGE_SIZE);
+	q->tx_published = t;
+	q->rx_published = x;
 	return NULL;
 }
 
@@ -327,16 +337,19 @@ static void read_rate(struct nc_back *b, int changed_only)
 	uint64_t bytes, usec, now = 0;
 	const char *why;
 
+	unsigned i;
+
 	rate_key(b, &bytes, &usec, &why);
 	if (b->cfg.clock_us)
 		now = b->cfg.clock_us(b->cfg.clock_arg);
 	nc_rate_init(&next, bytes, usec, now);
-	if (changed_only && next.credit_bytes == b->rate.credit_bytes &&
-	    next.credit_usec == b->rate.credit_usec)
+	if (changed_only && next.credit_bytes == b->q[0].rate.credit_bytes &&
+	    next.credit_usec == b->q[0].rate.credit_usec)
 		return;
 	if (why)
 		ncb_log(b, why, 0);
-	b->rate = next;
+	for (i = 0; i < b->nqueues; i++)
+		b->q[i].rate = next;
 }
 
 void ncb_rate_changed(struct nc_back *b)
@@ -345,55 +358,70 @@ void ncb_rate_changed(struct nc_back *b)
 		read_rate(b, 1);
 }
 
-/* Bind the frontend's port(s): 0, or -1 (logged, vif disabled). */
-static int bind_ports(struct nc_back *b, const struct fe_rings *r)
+/* Bind a queue's port(s): 0, or -1 (logged, vif disabled). */
+static int bind_ports(struct nc_back *b, struct nc_back_q *q,
+		      const struct fe_rings *r)
 {
 	const struct nc_events *ev = &b->plat.events;
 
 	if (ev->ops->bind_interdomain(ev->ctx, b->fe_domid, r->port,
-				      &b->port)) {
+				      &q->port)) {
 		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF,
 			 "netback: cannot bind the frontend's event-channel",
 			 (long)r->port);
 		return -1;
 	}
-	b->have_port = 1;
+	q->have_port = 1;
 	if (!r->split)
 		return 0;
 	if (ev->ops->bind_interdomain(ev->ctx, b->fe_domid, r->port_rx,
-				      &b->port_rx)) {
+				      &q->port_rx)) {
 		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF,
 			 "netback: cannot bind the frontend's event-channel-rx",
 			 (long)r->port_rx);
 		return -1;
 	}
-	b->have_port_rx = 1;
+	q->have_port_rx = 1;
 	return 0;
 }
 
-static void fe_connect(struct nc_back *b)
+/* Queue i: its keys read, its rings mapped, its ports bound; 0, or -1
+ * (logged, vif disabled). */
+static int connect_queue(struct nc_back *b, unsigned i)
 {
+	struct nc_back_q *q = &b->q[i];
 	struct fe_rings r;
 	const char *why;
 	long value;
 
-	why = read_rings(b, &r);
+	why = read_rings(b, i, &r);
 	if (why) {
-		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF, why, 0);
-		return;
+		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF, why, (long)i);
+		return -1;
 	}
+	why = map_rings(b, q, &r, &value);
+	if (why) {
+		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF, why, value);
+		return -1;
+	}
+	return bind_ports(b, q, &r);
+}
+
+static void fe_connect(struct nc_back *b)
+{
+	const char *why;
+	long value;
+	unsigned i;
+
 	why = read_features(b, &value);
 	if (why) {
 		ncb_fail(b, NULL, NC_R_NONE, why, value);
 		return;
 	}
-	why = map_rings(b, &r, &value);
-	if (why) {
-		ncb_fail(b, &b->stats.rx, NC_R_BAD_GREF, why, value);
-		return;
-	}
-	if (bind_ports(b, &r))
-		return;
+	ncb_rxq_share(b);
+	for (i = 0; i < b->nqueues; i++)
+		if (connect_queue(b, i))
+			return;
 	if (ncb_ctrl_connect(b))        /* optional control ring */
 		return;
 	read_rate(b, 0);
@@ -412,25 +440,40 @@ static void release_data_path(struct nc_back *b)
 	/* Pages first, ports after: our frontend takes a closed event
 	 * channel for a backend that is gone and revokes its grants at once;
 	 * anything still mapped then would be quarantined (XSA-396). */
+	unsigned i;
+
 	ncb_ctrl_release(b);
-	if (b->tx_map)
-		g->ops->unmap(g->ctx, b->tx_map, 1);
-	if (b->rx_map)
-		g->ops->unmap(g->ctx, b->rx_map, 1);
-	b->tx_map = NULL;
-	b->rx_map = NULL;
-	if (b->have_port)
-		b->plat.events.ops->unbind(b->plat.events.ctx, b->port);
-	if (b->have_port_rx)
-		b->plat.events.ops->unbind(b->plat.events.ctx, b->port_rx);
-	b->have_port = 0;
-	b->have_port_rx = 0;
-	memset(&b->rate, 0, sizeof(b->rate));
+	for (i = 0; i < NC_MAX_QUEUES; i++) {
+		struct nc_back_q *q = &b->q[i];
+
+		if (q->tx_map)
+			g->ops->unmap(g->ctx, q->tx_map, 1);
+		if (q->rx_map)
+			g->ops->unmap(g->ctx, q->rx_map, 1);
+		q->tx_map = NULL;
+		q->rx_map = NULL;
+	}
+	for (i = 0; i < NC_MAX_QUEUES; i++) {
+		struct nc_back_q *q = &b->q[i];
+
+		if (q->have_port)
+			b->plat.events.ops->unbind(b->plat.events.ctx,
+						   q->port);
+		if (q->have_port_rx)
+			b->plat.events.ops->unbind(b->plat.events.ctx,
+						   q->port_rx);
+		q->have_port = 0;
+		q->have_port_rx = 0;
+		memset(&q->rate, 0, sizeof(q->rate));
+		memset(&q->tx, 0, sizeof(q->tx));
+		memset(&q->rx, 0, sizeof(q->rx));
+		q->need_notify = 0;
+		q->ntxpend = 0;
+		q->txpend_segs = 0;
+		q->txpend_bytes = 0;
+	}
 	ncb_mcast_disconnect(b);
-	memset(&b->tx, 0, sizeof(b->tx));
-	memset(&b->rx, 0, sizeof(b->rx));
-	b->need_notify = 0;
-	ncb_rxq_flush(b);
+	ncb_rxq_flush_all(b);
 }
 
 void ncb_teardown(struct nc_back *b, enum nc_back_state final)

@@ -78,7 +78,7 @@ int nc_front_init(struct nc_front *f, const struct nc_platform *plat,
 	rc = read_device_keys(f);
 	if (rc)
 		return rc;
-	nc_front_tx_reset(f);
+	nc_front_queues_reset(f);
 	rc = nc_xs_switch_state(&f->plat.store, f->path,
 				XenbusStateInitialising);
 	if (rc)
@@ -102,68 +102,74 @@ void nc_front_handle_watch(struct nc_front *f, const char *path,
 		nc_front_evaluate(f);
 }
 
-static void notify_port(struct nc_front *f, nc_port_t port)
+static void notify_port(struct nc_front *f, struct nc_front_queue *q,
+			nc_port_t port)
 {
 	f->plat.events.ops->notify(f->plat.events.ctx, port);
-	f->stats.events_out++;
+	q->stats.events_out++;
 }
 
-/* Publish both rings' producers; notify once if the backend asked (with
- * split event channels: each ring on its own port). */
-void nc_front_notify(struct nc_front *f)
+/* Publish a queue's rings' producers; notify once if the backend asked
+ * (with split event channels: each ring on its own port). */
+void nc_front_notify(struct nc_front *f, struct nc_front_queue *q)
 {
 	int tx, rx;
 
 	/* Nothing new: no index store, no full barrier. */
-	if (f->tx.req_prod_pvt == f->tx_published &&
-	    f->rx.req_prod_pvt == f->rx_published)
+	if (q->tx.req_prod_pvt == q->tx_published &&
+	    q->rx.req_prod_pvt == q->rx_published)
 		return;
-	tx = NC_FRONT_PUBLISH(&f->tx, f->tx_published);
-	rx = NC_FRONT_PUBLISH(&f->rx, f->rx_published);
+	tx = NC_FRONT_PUBLISH(&q->tx, q->tx_published);
+	rx = NC_FRONT_PUBLISH(&q->rx, q->rx_published);
 
-	f->tx_published = f->tx.req_prod_pvt;
-	f->rx_published = f->rx.req_prod_pvt;
-	if (!f->have_port)
+	q->tx_published = q->tx.req_prod_pvt;
+	q->rx_published = q->rx.req_prod_pvt;
+	if (!q->have_port)
 		return;
-	if (f->have_port_rx) {
+	if (q->have_port_rx) {
 		if (tx)
-			notify_port(f, f->port);
+			notify_port(f, q, q->port);
 		if (rx)
-			notify_port(f, f->port_rx);
+			notify_port(f, q, q->port_rx);
 	} else if (tx || rx) {
-		notify_port(f, f->port);
+		notify_port(f, q, q->port);
 	}
 }
 
-/* Process the rings until idle or out of budget; 1 if work remains. */
-static int process_rings(struct nc_front *f)
+static int data_path_up(const struct nc_front *f)
+{
+	return f->state == NC_FRONT_CONNECTED ||
+	       f->state == NC_FRONT_CONNECTING;
+}
+
+/* Process one queue's rings until idle or out of budget; 1 if work
+ * remains. */
+static int process_queue(struct nc_front *f, struct nc_front_queue *q)
 {
 	unsigned rounds;
 
 	for (rounds = 0; rounds < 4; rounds++) {
 		int more;
 
-		if (f->state != NC_FRONT_CONNECTED &&
-		    f->state != NC_FRONT_CONNECTING)
+		if (!data_path_up(f))
 			return 0;
-		nc_front_tx_complete(f);
+		nc_front_tx_complete(f, q);
 		if (f->cfg.rx)
-			nc_front_rx_process(f, NC_FRONT_POLL_BUDGET, NULL);
-		if (f->state != NC_FRONT_CONNECTED &&
-		    f->state != NC_FRONT_CONNECTING)
+			nc_front_rx_process(f, q, NC_FRONT_POLL_BUDGET, NULL);
+		if (!data_path_up(f))
 			return 0;
-		nc_front_notify(f);
+		nc_front_notify(f, q);
 		/* Sleep only after arming both event indices and looking
 		 * again (the final check).  A busy poller only looks: with
 		 * the indices unarmed the backend never notifies. */
 		if (f->cfg.busy_poll) {
-			more = NC_FRONT_PEEK(&f->tx);
+			more = NC_FRONT_PEEK(&q->tx);
 			if (f->cfg.rx)
-				more |= NC_FRONT_PEEK(&f->rx);
+				more |= NC_FRONT_PEEK(&q->rx);
 		} else {
-			more = NC_FRONT_FINAL_CHECK(&f->tx);
+			more = NC_FRONT_FINAL_CHECK(&q->tx);
 			if (f->cfg.rx)
-				more |= NC_FRONT_FINAL_CHECK(&f->rx);
+				more |= NC_FRONT_FINAL_CHECK(&q->rx);
 		}
 		if (!more)
 			return 0;
@@ -171,10 +177,43 @@ static int process_rings(struct nc_front *f)
 	return 1;
 }
 
+/* Every queue's rings; 1 if work remains on any. */
+static int process_rings(struct nc_front *f)
+{
+	unsigned i;
+	int more = 0;
+
+	for (i = 0; i < f->nqueues && data_path_up(f); i++)
+		more |= process_queue(f, &f->q[i]);
+	return more && data_path_up(f);
+}
+
+int nc_front_poll_queue(struct nc_front *f, unsigned queue)
+{
+	if (queue >= f->nqueues)
+		return 0;
+	return process_queue(f, &f->q[queue]);
+}
+
 void nc_front_handle_event(struct nc_front *f)
 {
 	f->stats.events_in++;
 	process_rings(f);
+}
+
+/* Whether `port` is one of the data path's (any queue's). */
+static int data_port(const struct nc_front *f, nc_port_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < f->nqueues; i++) {
+		const struct nc_front_queue *q = &f->q[i];
+
+		if ((q->have_port && port == q->port) ||
+		    (q->have_port_rx && port == q->port_rx))
+			return 1;
+	}
+	return 0;
 }
 
 int nc_front_poll(struct nc_front *f)
@@ -199,9 +238,9 @@ int nc_front_poll(struct nc_front *f)
 		if (rc <= 0)
 			break;
 		got = 1;
-		/* Either port closing means the backend's process is gone. */
-		if (rc == 2 && ((f->have_port && port == f->port) ||
-				(f->have_port_rx && port == f->port_rx)))
+		/* Any data port closing means the backend's process is
+		 * gone. */
+		if (rc == 2 && data_port(f, port))
 			nc_front_peer_closed(f);
 	}
 	if (got)
@@ -249,7 +288,18 @@ enum nc_front_state nc_front_state(const struct nc_front *f)
 	return f->state;
 }
 
-const struct nc_vif_stats *nc_front_stats(const struct nc_front *f)
+const struct nc_vif_stats *nc_front_stats(struct nc_front *f)
 {
-	return &f->stats;
+	unsigned i;
+
+	f->total = f->stats;
+	for (i = 0; i < NC_MAX_QUEUES; i++)
+		nc_vif_stats_add(&f->total, &f->q[i].stats);
+	return &f->total;
+}
+
+const struct nc_vif_stats *nc_front_queue_stats(const struct nc_front *f,
+						unsigned queue)
+{
+	return queue < NC_MAX_QUEUES ? &f->q[queue].stats : NULL;
 }

@@ -16,28 +16,30 @@
 #define MAC_LEN 6u
 
 /* Both slots, built privately and stored whole. */
-static void post_update(struct nc_front *f, uint16_t id, uint8_t type,
+static void post_update(struct nc_front_queue *q, uint16_t id, uint8_t type,
 			const uint8_t *mac)
 {
-	RING_IDX prod = f->tx.req_prod_pvt;
+	RING_IDX prod = q->tx.req_prod_pvt;
 	netif_tx_request_t req, slot;
 	netif_extra_info_t x;
 
 	memset(&req, 0, sizeof(req));
 	req.id = id;
 	req.flags = NETTXF_extra_info;  /* size 0, no data, no more_data */
-	*RING_GET_REQUEST(&f->tx, prod) = req;
+	*RING_GET_REQUEST(&q->tx, prod) = req;
 	memset(&slot, 0, sizeof(slot));
 	memset(&x, 0, sizeof(x));
 	x.type = type;                  /* flags 0: no further extras */
 	memcpy(x.u.mcast.addr, mac, MAC_LEN);
 	memcpy(&slot, &x, sizeof(x));
-	*RING_GET_REQUEST(&f->tx, prod + 1) = slot;
-	f->tx.req_prod_pvt = prod + 2;
+	*RING_GET_REQUEST(&q->tx, prod + 1) = slot;
+	q->tx.req_prod_pvt = prod + 2;
 }
 
 static int mcast_send(struct nc_front *f, uint8_t type, const uint8_t *mac)
 {
+	/* Filter updates go on queue 0 (any queue's TX ring would do). */
+	struct nc_front_queue *q = &f->q[0];
 	struct nc_front_txframe *fr;
 	uint16_t id;
 
@@ -48,19 +50,19 @@ static int mcast_send(struct nc_front *f, uint8_t type, const uint8_t *mac)
 	/* A unicast entry could never match a filtered frame. */
 	if (!(mac[0] & 1u))
 		return NC_EINVAL;
-	if (RING_FREE_REQUESTS(&f->tx) < 2 || f->nfree_ids == 0)
+	if (RING_FREE_REQUESTS(&q->tx) < 2 || q->nfree_ids == 0)
 		return NC_EAGAIN;
-	id = f->free_ids[--f->nfree_ids];
-	fr = &f->frames[id];
+	id = q->free_ids[--q->nfree_ids];
+	fr = &q->frames[id];
 	memset(fr, 0, sizeof(*fr));
 	fr->slots_left = 1;     /* the dummy; the extra's answer is NULL */
 	fr->in_use = 1;
 	fr->mcast = 1;
 	fr->status = NETIF_RSP_OKAY;
-	f->slot_busy[id] = 1;
-	f->slot_frame[id] = id;
-	post_update(f, id, type, mac);
-	nc_front_notify(f);
+	q->slot_busy[id] = 1;
+	q->slot_frame[id] = id;
+	post_update(q, id, type, mac);
+	nc_front_notify(f, q);
 	return NC_OK;
 }
 

@@ -15,17 +15,17 @@
  * at most a ring's worth is outstanding, so a posted page is never one
  * the backend may still be writing for an earlier request, and ids are
  * unique among those outstanding. */
-void nc_front_rx_post(struct nc_front *f)
+void nc_front_rx_post(struct nc_front_queue *q)
 {
-	while ((RING_IDX)(f->rx.req_prod_pvt - f->rx.rsp_cons) <
+	while ((RING_IDX)(q->rx.req_prod_pvt - q->rx.rsp_cons) <
 	       NC_RX_RING_SIZE) {
-		RING_IDX i = f->rx.req_prod_pvt;
-		netif_rx_request_t *req = RING_GET_REQUEST(&f->rx, i);
+		RING_IDX i = q->rx.req_prod_pvt;
+		netif_rx_request_t *req = RING_GET_REQUEST(&q->rx, i);
 
 		req->id = (uint16_t)(i & RX_MASK);
 		req->pad = 0;
-		req->gref = f->rx_refs[i & RX_MASK];
-		f->rx.req_prod_pvt++;
+		req->gref = q->rx_refs[i & RX_MASK];
+		q->rx.req_prod_pvt++;
 	}
 }
 
@@ -37,7 +37,7 @@ static uint32_t rx_flags(uint32_t flags)
 
 /* Copy a parsed frame out of the granted pages into frame_buf: from here
  * on the backend can no longer change what the application reads. */
-static void rx_assemble(struct nc_front *f, RING_IDX first,
+static void rx_assemble(struct nc_front_queue *q, RING_IDX first,
 			const struct nc_rx_parsed *p, struct nc_frame *fr)
 {
 	uint32_t pos = 0;
@@ -47,34 +47,35 @@ static void rx_assemble(struct nc_front *f, RING_IDX first,
 		const struct nc_rx_frag *fg = &p->frags[j];
 		unsigned buf = (unsigned)((first + fg->slot) & RX_MASK);
 
-		memcpy(f->frame_buf + pos,
-		       f->rx_bufs + (size_t)buf * NC_PAGE_SIZE + fg->offset,
+		memcpy(q->frame_buf + pos,
+		       q->rx_bufs + (size_t)buf * NC_PAGE_SIZE + fg->offset,
 		       fg->len);
 		pos += fg->len;
 	}
-	fr->data = f->frame_buf;
+	fr->data = q->frame_buf;
 	fr->len = pos;
 	fr->flags = rx_flags(p->flags);
 	fr->gso_size = p->gso_size;
 	fr->gso_type = p->gso_type;
 }
 
-static void rx_count_drop(struct nc_front *f, enum nc_reason why)
+static void rx_count_drop(struct nc_front_queue *q, enum nc_reason why)
 {
-	nc_front_count_drop(&f->stats.rx, why);
+	nc_front_count_drop(&q->stats.rx, why);
 }
 
 /* Parse and deliver frames from `n` copied responses.  Returns the slots
  * consumed; *frames counts frames handled. */
-static unsigned rx_frames(struct nc_front *f, unsigned n, unsigned max,
+static unsigned rx_frames(struct nc_front *f, struct nc_front_queue *q,
+			  unsigned n, unsigned max,
 			  struct nc_frame *out, unsigned *frames)
 {
 	unsigned k = 0;
 	struct nc_rx_parsed p;
 
 	while (k < n && *frames < max) {
-		RING_IDX first = f->rx.rsp_cons + k;
-		enum nc_verdict v = nc_rx_parse(&f->rx_copy[k], n - k, first,
+		RING_IDX first = q->rx.rsp_cons + k;
+		enum nc_verdict v = nc_rx_parse(&q->rx_copy[k], n - k, first,
 						NC_RX_RING_SIZE,
 						f->feat.sg ? NC_MAX_SLOTS : 1,
 						&p);
@@ -87,13 +88,13 @@ static unsigned rx_frames(struct nc_front *f, unsigned n, unsigned max,
 		}
 		(*frames)++;
 		if (v == NC_V_DROP) {
-			rx_count_drop(f, p.reason);
+			rx_count_drop(q, p.reason);
 		} else {
 			struct nc_frame fr, *dst = out ? out : &fr;
 
-			rx_assemble(f, first, &p, dst);
-			f->stats.rx.packets++;
-			f->stats.rx.bytes += dst->len;
+			rx_assemble(q, first, &p, dst);
+			q->stats.rx.packets++;
+			q->stats.rx.bytes += dst->len;
 			if (!out)
 				f->cfg.rx(f->cfg.rx_arg, dst);
 		}
@@ -102,11 +103,12 @@ static unsigned rx_frames(struct nc_front *f, unsigned n, unsigned max,
 	return k;
 }
 
-int nc_front_rx_process(struct nc_front *f, unsigned max_frames,
+int nc_front_rx_process(struct nc_front *f, struct nc_front_queue *q,
+			unsigned max_frames,
 			struct nc_frame *out)
 {
 	RING_IDX prod;
-	int n = NC_FRONT_RESPONSES(&f->rx, &prod);
+	int n = NC_FRONT_RESPONSES(&q->rx, &prod);
 	unsigned i, frames = 0, used;
 
 	if (n < 0) {
@@ -115,35 +117,54 @@ int nc_front_rx_process(struct nc_front *f, unsigned max_frames,
 	}
 	/* XSA-155: every response is copied once; only copies are parsed. */
 	for (i = 0; i < (unsigned)n; i++)
-		RING_COPY_RESPONSE(&f->rx, f->rx.rsp_cons + i, &f->rx_copy[i]);
-	used = rx_frames(f, (unsigned)n, max_frames, out, &frames);
+		RING_COPY_RESPONSE(&q->rx, q->rx.rsp_cons + i, &q->rx_copy[i]);
+	used = rx_frames(f, q, (unsigned)n, max_frames, out, &frames);
 	if (f->state == NC_FRONT_BROKEN)
 		return NC_EPROTO;
-	f->rx.rsp_cons += used;
+	q->rx.rsp_cons += used;
 	if (used) {
-		nc_front_rx_post(f);
-		nc_front_notify(f);
+		nc_front_rx_post(q);
+		nc_front_notify(f, q);
 	}
 	return (int)frames;
 }
 
-int nc_front_recv(struct nc_front *f, struct nc_frame *out)
+/* One queue: 1 with a frame in *out, 0 when none waits there. */
+static int recv_queue(struct nc_front *f, struct nc_front_queue *q,
+		      struct nc_frame *out)
 {
-	int got;
-
-	if (f->state != NC_FRONT_CONNECTED && f->state != NC_FRONT_CONNECTING)
-		return 0;
 	for (;;) {
-		RING_IDX before = f->rx.rsp_cons;
-		uint64_t delivered = f->stats.rx.packets;
+		RING_IDX before = q->rx.rsp_cons;
+		uint64_t delivered = q->stats.rx.packets;
+		int got = nc_front_rx_process(f, q, 1, out);
 
-		got = nc_front_rx_process(f, 1, out);
 		if (got <= 0)
 			return 0;
-		if (f->stats.rx.packets != delivered)
+		if (q->stats.rx.packets != delivered)
 			return 1;
-		if (f->rx.rsp_cons == before)
+		if (q->rx.rsp_cons == before)
 			return 0;
 		/* a dropped frame: look for the next one */
 	}
+}
+
+int nc_front_recv(struct nc_front *f, struct nc_frame *out)
+{
+	unsigned i, n = nc_front_num_queues(f);
+
+	if (f->state != NC_FRONT_CONNECTED && f->state != NC_FRONT_CONNECTING)
+		return 0;
+	/* The queues in turn, from the one after the last that gave a
+	 * frame, so that a busy queue does not starve the others. */
+	for (i = 0; i < n; i++) {
+		unsigned k = (f->rx_turn + i) % n;
+
+		if (recv_queue(f, &f->q[k], out)) {
+			f->rx_turn = k + 1;
+			return 1;
+		}
+		if (f->state == NC_FRONT_BROKEN)
+			return 0;
+	}
+	return 0;
 }

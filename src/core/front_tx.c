@@ -9,16 +9,17 @@
 #include "front_internal.h"
 #include "netchannel/csum.h"
 #include "netchannel/ring.h"
+#include "netchannel/toeplitz.h"
 
-void nc_front_tx_reset(struct nc_front *f)
+void nc_front_tx_reset(struct nc_front_queue *q)
 {
 	unsigned i;
 
-	memset(f->frames, 0, sizeof(f->frames));
-	memset(f->slot_busy, 0, sizeof(f->slot_busy));
+	memset(q->frames, 0, sizeof(q->frames));
+	memset(q->slot_busy, 0, sizeof(q->slot_busy));
 	for (i = 0; i < NC_TX_RING_SIZE; i++)
-		f->free_ids[i] = (uint16_t)(NC_TX_RING_SIZE - 1 - i);
-	f->nfree_ids = NC_TX_RING_SIZE;
+		q->free_ids[i] = (uint16_t)(NC_TX_RING_SIZE - 1 - i);
+	q->nfree_ids = NC_TX_RING_SIZE;
 }
 
 static uint16_t tx_flags(uint32_t flags)
@@ -49,7 +50,7 @@ static unsigned tx_extras(const struct tx_meta *m)
 /* The GSO extra-info slot, built whole in a zeroed request and stored at
  * once (as Linux netfront: type GSO, no further extras).  Extras carry no
  * id: the backend answers them with NETIF_RSP_NULL (tx_answer). */
-static void post_gso_extra(struct nc_front *f, RING_IDX prod,
+static void post_gso_extra(struct nc_front_queue *q, RING_IDX prod,
 			   const struct tx_meta *m)
 {
 	netif_tx_request_t slot;
@@ -61,7 +62,7 @@ static void post_gso_extra(struct nc_front *f, RING_IDX prod,
 	x.u.gso.size = m->gso_size;
 	x.u.gso.type = m->gso_type;
 	memcpy(&slot, &x, sizeof(x));
-	*RING_GET_REQUEST(&f->tx, prod) = slot;
+	*RING_GET_REQUEST(&q->tx, prod) = slot;
 }
 
 /* Put one frame's slices on the ring; the ids are free (checked).
@@ -71,14 +72,14 @@ static void post_gso_extra(struct nc_front *f, RING_IDX prod,
  * f's fields after every one).  Always inline: with n and the flags
  * known at a call (tx_write_one's single slot), the loop folds away. */
 static inline __attribute__((always_inline)) void
-post_slices(struct nc_front *f, const struct nc_pool_view *v,
+post_slices(struct nc_front_queue *q, const struct nc_pool_view *v,
 	    const struct nc_pool_slice *sl, unsigned n, uint32_t used,
 	    const struct tx_meta *m)
 {
-	RING_IDX prod = f->tx.req_prod_pvt;
-	unsigned nfree = f->nfree_ids;
-	uint16_t first_id = f->free_ids[nfree - 1];
-	struct nc_front_txframe *fr = &f->frames[first_id];
+	RING_IDX prod = q->tx.req_prod_pvt;
+	unsigned nfree = q->nfree_ids;
+	uint16_t first_id = q->free_ids[nfree - 1];
+	struct nc_front_txframe *fr = &q->frames[first_id];
 	uint16_t more = NETTXF_more_data, first_flags = tx_flags(m->flags);
 	unsigned i;
 
@@ -91,11 +92,11 @@ post_slices(struct nc_front *f, const struct nc_pool_view *v,
 	fr->len = used;
 	fr->status = NETIF_RSP_OKAY;
 	for (i = 0; i < n; i++) {
-		uint16_t id = f->free_ids[--nfree];
+		uint16_t id = q->free_ids[--nfree];
 		netif_tx_request_t req;
 
-		f->slot_busy[id] = 1;
-		f->slot_frame[id] = first_id;
+		q->slot_busy[id] = 1;
+		q->slot_frame[id] = first_id;
 		req.gref = sl[i].gref;
 		req.offset = sl[i].offset;
 		req.id = id;
@@ -103,36 +104,38 @@ post_slices(struct nc_front *f, const struct nc_pool_view *v,
 		req.size = (uint16_t)(i == 0 ? used : sl[i].len);
 		req.flags = (uint16_t)((i == 0 ? first_flags : 0) |
 				       (i + 1 < n ? more : 0));
-		*RING_GET_REQUEST(&f->tx, prod) = req;
+		*RING_GET_REQUEST(&q->tx, prod) = req;
 		prod++;
 		/* The extra follows the first request (netif.h). */
 		if (i == 0 && tx_extras(m))
-			post_gso_extra(f, prod++, m);
+			post_gso_extra(q, prod++, m);
 	}
-	f->nfree_ids = nfree;
-	f->tx.req_prod_pvt = prod;
+	q->nfree_ids = nfree;
+	q->tx.req_prod_pvt = prod;
 }
 
-static int tx_refuse(struct nc_front *f, enum nc_reason why, int rc)
+static int tx_refuse(struct nc_front_queue *q, enum nc_reason why, int rc)
 {
-	nc_front_count_drop(&f->stats.tx, why);
+	nc_front_count_drop(&q->stats.tx, why);
 	return rc;
 }
 
 /* Common checks before taking a view. */
-static int tx_admit(struct nc_front *f, size_t size)
+static int tx_admit(struct nc_front *f, struct nc_front_queue *q,
+		    size_t size)
 {
 	if (f->state != NC_FRONT_CONNECTED)
-		return tx_refuse(f, NC_R_NOT_CONNECTED, NC_ENOTCONN);
+		return tx_refuse(q, NC_R_NOT_CONNECTED, NC_ENOTCONN);
 	if (size == 0 || size > NC_MAX_FRAME ||
 	    (!f->feat.sg && size > NC_PAGE_SIZE))
-		return tx_refuse(f, NC_R_TOO_BIG, NC_EMSGSIZE);
+		return tx_refuse(q, NC_R_TOO_BIG, NC_EMSGSIZE);
 	return NC_OK;
 }
 
 /* A GSO frame goes only as the backend offered it: feature-gso-tcpv4 or
  * -tcpv6 for its type, and a segment size.  NC_OK or NC_EINVAL. */
-static int tx_check_gso(struct nc_front *f, const struct tx_meta *m)
+static int tx_check_gso(struct nc_front *f, struct nc_front_queue *q,
+			const struct tx_meta *m)
 {
 	int offered;
 
@@ -140,7 +143,7 @@ static int tx_check_gso(struct nc_front *f, const struct tx_meta *m)
 		return NC_OK;
 	offered = nc_front_can_gso(f, m->gso_type);
 	if (!offered || m->gso_size == 0)
-		return tx_refuse(f, NC_R_BAD_GSO, NC_EINVAL);
+		return tx_refuse(q, NC_R_BAD_GSO, NC_EINVAL);
 	return NC_OK;
 }
 
@@ -171,7 +174,8 @@ static int tx_must_complete(const struct nc_front *f, const uint8_t *data,
 }
 
 /* Post a filled view: slices, ids, ring space; or give it back. */
-static int tx_commit(struct nc_front *f, struct nc_pool_view *v,
+static int tx_commit(struct nc_front *f, struct nc_front_queue *q,
+		     struct nc_pool_view *v,
 		     size_t used, const struct tx_meta *m)
 {
 	struct nc_pool_slice sl[NC_MAX_SLOTS];
@@ -179,98 +183,98 @@ static int tx_commit(struct nc_front *f, struct nc_pool_view *v,
 	int n;
 
 	if (used == 0) {
-		nc_pool_abort(&f->pool, v);
+		nc_pool_abort(&q->pool, v);
 		return NC_OK;
 	}
 	if (used > v->size) {
-		nc_pool_abort(&f->pool, v);
+		nc_pool_abort(&q->pool, v);
 		return NC_EINVAL;
 	}
 	if (tx_must_complete(f, v->data, used, m)) {
 		/* In our pool view, before the backend is told of it. */
 		if (nc_csum_complete_frame(v->data, used) != 0) {
-			nc_pool_abort(&f->pool, v);
-			return tx_refuse(f, NC_R_CSUM, NC_EINVAL);
+			nc_pool_abort(&q->pool, v);
+			return tx_refuse(q, NC_R_CSUM, NC_EINVAL);
 		}
 		done = *m;
 		done.flags = (done.flags & ~(uint32_t)NC_FRAME_CSUM_BLANK) |
 			     NC_FRAME_DATA_VALIDATED;
 		m = &done;
 	}
-	n = nc_pool_slices(&f->pool, v, (uint32_t)used, sl, NC_MAX_SLOTS);
+	n = nc_pool_slices(&q->pool, v, (uint32_t)used, sl, NC_MAX_SLOTS);
 	if (n < 0 || (n > 1 && !f->feat.sg)) {
-		nc_pool_abort(&f->pool, v);
-		return tx_refuse(f, NC_R_TOO_BIG, NC_EMSGSIZE);
+		nc_pool_abort(&q->pool, v);
+		return tx_refuse(q, NC_R_TOO_BIG, NC_EMSGSIZE);
 	}
-	if ((unsigned)n + tx_extras(m) > RING_FREE_REQUESTS(&f->tx) ||
-	    (unsigned)n > f->nfree_ids) {
-		nc_pool_abort(&f->pool, v);
+	if ((unsigned)n + tx_extras(m) > RING_FREE_REQUESTS(&q->tx) ||
+	    (unsigned)n > q->nfree_ids) {
+		nc_pool_abort(&q->pool, v);
 		return NC_EAGAIN;
 	}
-	nc_pool_post(&f->pool, v);
-	post_slices(f, v, sl, (unsigned)n, (uint32_t)used, m);
+	nc_pool_post(&q->pool, v);
+	post_slices(q, v, sl, (unsigned)n, (uint32_t)used, m);
 	/* NC_FRAME_MORE: published with the batch's last frame. */
 	if (!(m->flags & NC_FRAME_MORE))
-		nc_front_notify(f);
+		nc_front_notify(f, q);
 	return NC_OK;
 }
 
 /* A write that cannot go now: publish what NC_FRAME_MORE held back, so
  * that the backend can answer and make room. */
-static int tx_blocked(struct nc_front *f, int rc)
+static int tx_blocked(struct nc_front *f, struct nc_front_queue *q, int rc)
 {
 	if (rc == NC_EAGAIN && f->state == NC_FRONT_CONNECTED)
-		nc_front_notify(f);
+		nc_front_notify(f, q);
 	return rc;
 }
 
 /* Take a view whose every slice will fit on the ring right now, so that
  * a writer's work is never thrown away for lack of slots. */
-static int tx_take(struct nc_front *f, size_t size, struct nc_pool_view *v,
-		   unsigned extras)
+static int tx_take(struct nc_front_queue *q, size_t size,
+		   struct nc_pool_view *v, unsigned extras)
 {
 	unsigned n;
 	int rc;
 
-	if (RING_FREE_REQUESTS(&f->tx) <= extras || f->nfree_ids == 0)
+	if (RING_FREE_REQUESTS(&q->tx) <= extras || q->nfree_ids == 0)
 		return NC_EAGAIN;
-	rc = nc_pool_take(&f->pool, size, v);
+	rc = nc_pool_take(&q->pool, size, v);
 	if (rc)
 		return rc;
 	/* Only the count matters here (tx_commit makes the slices): the
 	 * pages the view spans, without building them twice per frame. */
-	n = nc_pool_nslices(&f->pool, v, v->size);
-	if (n <= NC_MAX_SLOTS && (n + extras > RING_FREE_REQUESTS(&f->tx) ||
-				  n > f->nfree_ids)) {
-		nc_pool_abort(&f->pool, v);
+	n = nc_pool_nslices(&q->pool, v, v->size);
+	if (n <= NC_MAX_SLOTS && (n + extras > RING_FREE_REQUESTS(&q->tx) ||
+				  n > q->nfree_ids)) {
+		nc_pool_abort(&q->pool, v);
 		return NC_EAGAIN;
 	}
 	return NC_OK;
 }
 
-static int tx_write(struct nc_front *f, size_t size,
+static int tx_write(struct nc_front *f, struct nc_front_queue *q, size_t size,
 		    size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
 		    void *ctx, const struct tx_meta *m)
 {
 	struct nc_pool_view v;
-	int rc = tx_admit(f, size);
+	int rc = tx_admit(f, q, size);
 
 	if (!rc)
-		rc = tx_check_gso(f, m);
+		rc = tx_check_gso(f, q, m);
 	if (!rc)
-		rc = tx_take(f, size, &v, tx_extras(m));
+		rc = tx_take(q, size, &v, tx_extras(m));
 	if (rc)
-		return tx_blocked(f, rc);
+		return tx_blocked(f, q, rc);
 	/* MSA01: the writer sees exactly `size` bytes, all zero. */
-	rc = tx_commit(f, &v, fill(ctx, v.data, v.size), m);
-	return tx_blocked(f, rc);
+	rc = tx_commit(f, q, &v, fill(ctx, v.data, v.size), m);
+	return tx_blocked(f, q, rc);
 }
 
 /* NC_FRAME_GSO needs a type and size: only the _gso calls take it. */
-static int tx_plain_flags(struct nc_front *f, uint32_t flags)
+static int tx_plain_flags(struct nc_front_queue *q, uint32_t flags)
 {
 	if (flags & NC_FRAME_GSO)
-		return tx_refuse(f, NC_R_BAD_GSO, NC_EINVAL);
+		return tx_refuse(q, NC_R_BAD_GSO, NC_EINVAL);
 	return NC_OK;
 }
 
@@ -278,21 +282,23 @@ static int tx_plain_flags(struct nc_front *f, uint32_t flags)
  * block (so in one page, one slot), no GSO, no partial checksum (nothing
  * to complete or check), a slot and an id free.  Then tx_admit,
  * tx_check_gso and tx_take's ring checks would all pass. */
-static int tx_is_simple(const struct nc_front *f, size_t size,
+static int tx_is_simple(const struct nc_front *f,
+			const struct nc_front_queue *q, size_t size,
 			uint32_t flags)
 {
 	return f->state == NC_FRONT_CONNECTED &&
 	       !(flags & ~(uint32_t)(NC_FRAME_MORE |
 				     NC_FRAME_DATA_VALIDATED)) &&
-	       size - 1 < f->pool.block_size &&
-	       RING_FREE_REQUESTS(&f->tx) > 0 && f->nfree_ids > 0;
+	       size - 1 < q->pool.block_size &&
+	       RING_FREE_REQUESTS(&q->tx) > 0 && q->nfree_ids > 0;
 }
 
 /* The usual frame (tx_is_simple), without the general path's calls: the
  * same steps and checks as tx_write then tx_commit for it (take a zeroed
  * view, fill, check `used`, one slice, re-check the slot and id after
  * the writer ran, post), and the general code for anything else. */
-static int tx_write_one(struct nc_front *f, size_t size,
+static int tx_write_one(struct nc_front *f, struct nc_front_queue *q,
+			size_t size,
 			size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
 			void *ctx, uint32_t flags)
 {
@@ -303,35 +309,68 @@ static int tx_write_one(struct nc_front *f, size_t size,
 	struct nc_pool_view v;
 	struct nc_pool_slice sl;
 	size_t used;
-	int rc = nc_pool_take(&f->pool, size, &v);
+	int rc = nc_pool_take(&q->pool, size, &v);
 
 	if (rc)
-		return tx_blocked(f, rc);
+		return tx_blocked(f, q, rc);
 	/* MSA01: the writer sees exactly `size` bytes, all zero. */
 	used = fill(ctx, v.data, v.size);
-	if (used - 1 >= v.size || RING_FREE_REQUESTS(&f->tx) == 0 ||
-	    f->nfree_ids == 0 ||
-	    nc_pool_slices(&f->pool, &v, (uint32_t)used, &sl, 1) != 1)
-		return tx_blocked(f, tx_commit(f, &v, used, &m));
-	nc_pool_post(&f->pool, &v);
-	post_slices(f, &v, &sl, 1, (uint32_t)used, &m);
+	if (used - 1 >= v.size || RING_FREE_REQUESTS(&q->tx) == 0 ||
+	    q->nfree_ids == 0 ||
+	    nc_pool_slices(&q->pool, &v, (uint32_t)used, &sl, 1) != 1)
+		return tx_blocked(f, q, tx_commit(f, q, &v, used, &m));
+	nc_pool_post(&q->pool, &v);
+	post_slices(q, &v, &sl, 1, (uint32_t)used, &m);
 	/* NC_FRAME_MORE: published with the batch's last frame. */
 	if (!(flags & NC_FRAME_MORE))
-		nc_front_notify(f);
+		nc_front_notify(f, q);
 	return NC_OK;
+}
+
+/* The queue a caller named, or NULL (counted as a refused frame on
+ * queue 0, which always exists). */
+static struct nc_front_queue *tx_queue_at(struct nc_front *f, unsigned queue)
+{
+	if (queue < f->nqueues)
+		return &f->q[queue];
+	tx_refuse(&f->q[0], NC_R_NONE, NC_EINVAL);
+	return NULL;
+}
+
+int nc_front_write_queue(struct nc_front *f, unsigned queue, size_t size,
+			 size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
+			 void *ctx, uint32_t flags)
+{
+	struct tx_meta m = { .flags = flags };
+	struct nc_front_queue *q = tx_queue_at(f, queue);
+	int rc;
+
+	if (!q)
+		return NC_EINVAL;
+	if (tx_is_simple(f, q, size, flags))
+		return tx_write_one(f, q, size, fill, ctx, flags);
+	rc = tx_plain_flags(q, flags);
+	return rc ? rc : tx_write(f, q, size, fill, ctx, &m);
 }
 
 int nc_front_write(struct nc_front *f, size_t size,
 		   size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
 		   void *ctx, uint32_t flags)
 {
-	struct tx_meta m = { .flags = flags };
-	int rc;
+	return nc_front_write_queue(f, 0, size, fill, ctx, flags);
+}
 
-	if (tx_is_simple(f, size, flags))
-		return tx_write_one(f, size, fill, ctx, flags);
-	rc = tx_plain_flags(f, flags);
-	return rc ? rc : tx_write(f, size, fill, ctx, &m);
+int nc_front_write_gso_queue(struct nc_front *f, unsigned queue, size_t size,
+			     size_t (*fill)(void *ctx, uint8_t *buf,
+					    size_t size),
+			     void *ctx, uint32_t flags, uint8_t gso_type,
+			     uint16_t gso_size)
+{
+	struct tx_meta m = { .flags = flags | NC_FRAME_GSO,
+			     .gso_size = gso_size, .gso_type = gso_type };
+	struct nc_front_queue *q = tx_queue_at(f, queue);
+
+	return q ? tx_write(f, q, size, fill, ctx, &m) : NC_EINVAL;
 }
 
 int nc_front_write_gso(struct nc_front *f, size_t size,
@@ -339,15 +378,48 @@ int nc_front_write_gso(struct nc_front *f, size_t size,
 		       void *ctx, uint32_t flags, uint8_t gso_type,
 		       uint16_t gso_size)
 {
-	struct tx_meta m = { .flags = flags | NC_FRAME_GSO,
-			     .gso_size = gso_size, .gso_type = gso_type };
+	return nc_front_write_gso_queue(f, 0, size, fill, ctx, flags,
+					gso_type, gso_size);
+}
 
-	return tx_write(f, size, fill, ctx, &m);
+unsigned nc_front_num_queues(const struct nc_front *f)
+{
+	return f->nqueues ? f->nqueues : 1u;
+}
+
+unsigned nc_front_pick_queue(const struct nc_front *f, const uint8_t *hdr,
+			     size_t len)
+{
+	return nc_flow_queue(hdr, len, nc_front_num_queues(f));
+}
+
+/* The queue of a gathered frame's flow: its first bytes (the headers)
+ * collected from the pieces into a small private buffer. */
+static struct nc_front_queue *tx_flow_queue(struct nc_front *f,
+					    const struct nc_iov *iov,
+					    unsigned n)
+{
+	uint8_t hdr[128] = { 0 };
+	size_t got = 0;
+	unsigned i;
+
+	if (f->nqueues <= 1)
+		return &f->q[0];
+	for (i = 0; i < n && got < sizeof(hdr); i++) {
+		size_t take = iov[i].len;
+
+		if (take > sizeof(hdr) - got)
+			take = sizeof(hdr) - got;
+		memcpy(hdr + got, iov[i].base, take);
+		got += take;
+	}
+	return &f->q[nc_flow_queue(hdr, got, f->nqueues)];
 }
 
 static int tx_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
 		   const struct tx_meta *m)
 {
+	struct nc_front_queue *q = tx_flow_queue(f, iov, n);
 	struct nc_pool_view v;
 	size_t total = 0, pos = 0;
 	unsigned i;
@@ -356,29 +428,30 @@ static int tx_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
 	for (i = 0; i < n; i++) {
 		total += iov[i].len;
 		if (total > NC_MAX_FRAME)
-			return tx_refuse(f, NC_R_TOO_BIG, NC_EMSGSIZE);
+			return tx_refuse(q, NC_R_TOO_BIG, NC_EMSGSIZE);
 	}
-	rc = tx_admit(f, total);
+	rc = tx_admit(f, q, total);
 	if (!rc)
-		rc = tx_check_gso(f, m);
+		rc = tx_check_gso(f, q, m);
 	if (!rc)
-		rc = tx_take(f, total, &v, tx_extras(m));
+		rc = tx_take(q, total, &v, tx_extras(m));
 	if (rc)
-		return tx_blocked(f, rc);
+		return tx_blocked(f, q, rc);
 	for (i = 0; i < n; i++) {
 		memcpy(v.data + pos, iov[i].base, iov[i].len);
 		pos += iov[i].len;
 	}
-	return tx_blocked(f, tx_commit(f, &v, total, m));
+	return tx_blocked(f, q, tx_commit(f, q, &v, total, m));
 }
 
 int nc_front_send(struct nc_front *f, const struct nc_iov *iov, unsigned n,
 		  uint32_t flags)
 {
 	struct tx_meta m = { .flags = flags };
-	int rc = tx_plain_flags(f, flags);
 
-	return rc ? rc : tx_send(f, iov, n, &m);
+	if (flags & NC_FRAME_GSO)
+		return tx_plain_flags(&f->q[0], flags);
+	return tx_send(f, iov, n, &m);
 }
 
 int nc_front_send_gso(struct nc_front *f, const struct nc_iov *iov,
@@ -393,19 +466,20 @@ int nc_front_send_gso(struct nc_front *f, const struct nc_iov *iov,
 
 /* One answered slot.  The id is the backend's word: checked against our
  * own table before it is used (a stale or forged id breaks the device). */
-static int tx_answer(struct nc_front *f, const netif_tx_response_t *rsp)
+static int tx_answer(struct nc_front *f, struct nc_front_queue *q,
+		     const netif_tx_response_t *rsp)
 {
 	struct nc_front_txframe *fr;
 	uint16_t first_id;
 
 	if (rsp->status == NETIF_RSP_NULL)
 		return NC_OK;             /* an extra-info slot's answer */
-	if (rsp->id >= NC_TX_RING_SIZE || !f->slot_busy[rsp->id]) {
+	if (rsp->id >= NC_TX_RING_SIZE || !q->slot_busy[rsp->id]) {
 		nc_front_break(f, NC_R_BAD_ID);
 		return NC_EPROTO;
 	}
-	f->slot_busy[rsp->id] = 0;
-	first_id = f->slot_frame[rsp->id];
+	q->slot_busy[rsp->id] = 0;
+	first_id = q->slot_frame[rsp->id];
 	/* Fix (found by fuzz/fuzz_front_rsp): the frame's record lives at
 	 * frames[first id], so that id returns to the free list only with
 	 * the frame.  Freed as soon as the first slot was answered, a new
@@ -413,38 +487,38 @@ static int tx_answer(struct nc_front *f, const netif_tx_response_t *rsp)
 	 * record was overwritten, its blocks never returned, and the new
 	 * frame's blocks were returned early. */
 	if (rsp->id != first_id)
-		f->free_ids[f->nfree_ids++] = rsp->id;
-	fr = &f->frames[first_id];
+		q->free_ids[q->nfree_ids++] = rsp->id;
+	fr = &q->frames[first_id];
 	if (rsp->status != NETIF_RSP_OKAY && fr->status == NETIF_RSP_OKAY)
 		fr->status = rsp->status;
 	if (--fr->slots_left)
 		return NC_OK;
 	if (fr->mcast) {        /* a filter update: no blocks, no bytes */
 		nc_front_mcast_done(f, fr);
-		f->free_ids[f->nfree_ids++] = first_id;
+		q->free_ids[q->nfree_ids++] = first_id;
 		return NC_OK;
 	}
 	/* Every slot answered: the backend is done with the blocks. */
-	nc_pool_complete(&f->pool, fr->view.first, fr->view.nblocks);
+	nc_pool_complete(&q->pool, fr->view.first, fr->view.nblocks);
 	fr->in_use = 0;
-	f->free_ids[f->nfree_ids++] = first_id;
+	q->free_ids[q->nfree_ids++] = first_id;
 	if (fr->status == NETIF_RSP_OKAY) {
-		f->stats.tx.packets++;
-		f->stats.tx.bytes += fr->len;
+		q->stats.tx.packets++;
+		q->stats.tx.bytes += fr->len;
 	} else if (fr->status == NETIF_RSP_DROPPED) {
-		nc_front_count_drop(&f->stats.tx, NC_R_PEER_DROPPED);
+		nc_front_count_drop(&q->stats.tx, NC_R_PEER_DROPPED);
 	} else if (fr->status == NETIF_RSP_ERROR) {
-		nc_front_count_drop(&f->stats.tx, NC_R_PEER_ERROR);
+		nc_front_count_drop(&q->stats.tx, NC_R_PEER_ERROR);
 	} else {
-		nc_front_count_drop(&f->stats.tx, NC_R_BAD_STATUS);
+		nc_front_count_drop(&q->stats.tx, NC_R_BAD_STATUS);
 	}
 	return NC_OK;
 }
 
-int nc_front_tx_complete(struct nc_front *f)
+int nc_front_tx_complete(struct nc_front *f, struct nc_front_queue *q)
 {
 	RING_IDX prod;
-	int n = NC_FRONT_RESPONSES(&f->tx, &prod), done = 0;
+	int n = NC_FRONT_RESPONSES(&q->tx, &prod), done = 0;
 
 	if (n < 0) {
 		nc_front_break(f, NC_R_RING_OVERFLOW);
@@ -454,9 +528,9 @@ int nc_front_tx_complete(struct nc_front *f)
 		netif_tx_response_t rsp;
 
 		/* XSA-155: one copy, then only the copy is read. */
-		RING_COPY_RESPONSE(&f->tx, f->tx.rsp_cons, &rsp);
-		f->tx.rsp_cons++;
-		if (tx_answer(f, &rsp))
+		RING_COPY_RESPONSE(&q->tx, q->tx.rsp_cons, &rsp);
+		q->tx.rsp_cons++;
+		if (tx_answer(f, q, &rsp))
 			return NC_EPROTO;
 		done++;
 	}

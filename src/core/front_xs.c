@@ -68,56 +68,78 @@ static void revoke(struct nc_front *f, void **base, unsigned npages)
 	*base = NULL;
 }
 
-void nc_front_teardown(struct nc_front *f)
+void nc_front_queues_reset(struct nc_front *f)
 {
-	if (f->have_port) {
-		f->plat.events.ops->unbind(f->plat.events.ctx, f->port);
-		f->have_port = 0;
-	}
-	if (f->have_port_rx) {
-		f->plat.events.ops->unbind(f->plat.events.ctx, f->port_rx);
-		f->have_port_rx = 0;
-	}
-	nc_front_ctrl_teardown(f);
-	revoke(f, &f->tx_page, 1);
-	revoke(f, &f->rx_page, 1);
-	if (f->have_rx_bufs) {
-		void *b = f->rx_bufs;
+	unsigned i;
 
-		revoke(f, &b, NC_RX_RING_SIZE);
-		f->rx_bufs = NULL;
-		f->have_rx_bufs = 0;
+	for (i = 0; i < NC_MAX_QUEUES; i++) {
+		f->q[i].index = i;
+		nc_front_tx_reset(&f->q[i]);
 	}
-	if (f->have_pool) {
-		nc_pool_destroy(&f->pool);
-		f->quarantined_pages += f->pool.stats.quarantined_pages;
-		f->have_pool = 0;
-	}
-	nc_front_tx_reset(f);
+	if (f->nqueues == 0)
+		f->nqueues = 1;
 }
 
-static int share_rings(struct nc_front *f)
+/* One queue's ports, rings, RX buffers and pool, given back. */
+static void teardown_queue(struct nc_front *f, struct nc_front_queue *q)
+{
+	if (q->have_port) {
+		f->plat.events.ops->unbind(f->plat.events.ctx, q->port);
+		q->have_port = 0;
+	}
+	if (q->have_port_rx) {
+		f->plat.events.ops->unbind(f->plat.events.ctx, q->port_rx);
+		q->have_port_rx = 0;
+	}
+	revoke(f, &q->tx_page, 1);
+	revoke(f, &q->rx_page, 1);
+	if (q->have_rx_bufs) {
+		void *b = q->rx_bufs;
+
+		revoke(f, &b, NC_RX_RING_SIZE);
+		q->rx_bufs = NULL;
+		q->have_rx_bufs = 0;
+	}
+	if (q->have_pool) {
+		nc_pool_destroy(&q->pool);
+		f->quarantined_pages += q->pool.stats.quarantined_pages;
+		q->have_pool = 0;
+	}
+	nc_front_tx_reset(q);
+}
+
+void nc_front_teardown(struct nc_front *f)
+{
+	unsigned i;
+
+	nc_front_ctrl_teardown(f);
+	/* Every queue a connection may have set up, not only nqueues. */
+	for (i = 0; i < NC_MAX_QUEUES; i++)
+		teardown_queue(f, &f->q[i]);
+}
+
+static int share_rings(struct nc_front *f, struct nc_front_queue *q)
 {
 	const struct nc_grant_ops *g = f->plat.grants.ops;
 
-	f->tx_page = g->share(f->plat.grants.ctx, f->be_domid, 1, 0,
-			      &f->tx_ref);
-	f->rx_page = g->share(f->plat.grants.ctx, f->be_domid, 1, 0,
-			      &f->rx_ref);
-	if (!f->tx_page || !f->rx_page)
+	q->tx_page = g->share(f->plat.grants.ctx, f->be_domid, 1, 0,
+			      &q->tx_ref);
+	q->rx_page = g->share(f->plat.grants.ctx, f->be_domid, 1, 0,
+			      &q->rx_ref);
+	if (!q->tx_page || !q->rx_page)
 		return NC_ENOMEM;
-	SHARED_RING_INIT((netif_tx_sring_t *)f->tx_page);
-	SHARED_RING_INIT((netif_rx_sring_t *)f->rx_page);
-	FRONT_RING_INIT(&f->tx, (netif_tx_sring_t *)f->tx_page,
+	SHARED_RING_INIT((netif_tx_sring_t *)q->tx_page);
+	SHARED_RING_INIT((netif_rx_sring_t *)q->rx_page);
+	FRONT_RING_INIT(&q->tx, (netif_tx_sring_t *)q->tx_page,
 			NC_PAGE_SIZE);
-	FRONT_RING_INIT(&f->rx, (netif_rx_sring_t *)f->rx_page,
+	FRONT_RING_INIT(&q->rx, (netif_rx_sring_t *)q->rx_page,
 			NC_PAGE_SIZE);
-	f->tx_published = 0;
-	f->rx_published = 0;
+	q->tx_published = 0;
+	q->rx_published = 0;
 	return NC_OK;
 }
 
-static int share_buffers(struct nc_front *f)
+static int share_buffers(struct nc_front *f, struct nc_front_queue *q)
 {
 	struct nc_pool_config pc = {
 		.npages = f->cfg.pool_pages ? f->cfg.pool_pages : 256,
@@ -130,15 +152,15 @@ static int share_buffers(struct nc_front *f)
 							   : 0,
 	};
 
-	if (nc_pool_init(&f->pool, f->plat.grants, f->be_domid, &pc))
+	if (nc_pool_init(&q->pool, f->plat.grants, f->be_domid, &pc))
 		return NC_ENOMEM;
-	f->have_pool = 1;
-	f->rx_bufs = f->plat.grants.ops->share(f->plat.grants.ctx,
+	q->have_pool = 1;
+	q->rx_bufs = f->plat.grants.ops->share(f->plat.grants.ctx,
 					       f->be_domid, NC_RX_RING_SIZE,
-					       0, f->rx_refs);
-	if (!f->rx_bufs)
+					       0, q->rx_refs);
+	if (!q->rx_bufs)
 		return NC_ENOMEM;
-	f->have_rx_bufs = 1;
+	q->have_rx_bufs = 1;
 	return NC_OK;
 }
 
@@ -151,24 +173,105 @@ static int rm_key(struct nc_front *f, nc_txn_t t, const char *key)
 	return f->plat.store.ops->rm(f->plat.store.ctx, t, path);
 }
 
-/* The event channel keys of the form in use; the other form's removed,
- * so that a backend (which prefers the split keys) never binds ports a
- * previous connection left. */
-static int write_ports(struct nc_front *f, nc_txn_t t)
+/* Where a queue's keys go: the device directory itself with one queue,
+ * else its queue-N subdirectory (Linux's layout). */
+struct qdir {
+	char name[16];                        /* "" or "queue-N" */
+	char path[NC_FRONT_PATH_MAX + 16];
+};
+
+static int queue_dir(const struct nc_front *f, unsigned i, struct qdir *d)
+{
+	d->name[0] = '\0';
+	if (f->nqueues > 1) {
+		memcpy(d->name, "queue-", 6);
+		nc_utoa(i, d->name + 6);
+	}
+	return nc_path_join(d->path, sizeof(d->path), f->path,
+			    d->name[0] ? d->name : NULL);
+}
+
+/* rm_key under a queue's directory. */
+static int rm_qkey(struct nc_front *f, nc_txn_t t, const struct qdir *d,
+		   const char *key)
+{
+	char sub[48];
+
+	if (!d->name[0])
+		return rm_key(f, t, key);
+	if (nc_path_join(sub, sizeof(sub), d->name, key))
+		return NC_EINVAL;
+	return rm_key(f, t, sub);
+}
+
+/* A queue's event channel keys, of the form in use; the other form's
+ * removed, so that a backend (which prefers the split keys) never binds
+ * ports a previous connection left. */
+static int write_ports(struct nc_front *f, nc_txn_t t, const struct qdir *d,
+		       const struct nc_front_queue *q)
 {
 	const struct nc_store *st = &f->plat.store;
 	int rc = 0;
 
-	if (!f->have_port_rx) {
-		rc |= rm_key(f, t, "event-channel-tx");
-		rc |= rm_key(f, t, "event-channel-rx");
-		return rc | nc_xs_write_uint(st, t, f->path, "event-channel",
-					     f->port);
+	if (!q->have_port_rx) {
+		rc |= rm_qkey(f, t, d, "event-channel-tx");
+		rc |= rm_qkey(f, t, d, "event-channel-rx");
+		return rc | nc_xs_write_uint(st, t, d->path, "event-channel",
+					     q->port);
 	}
-	rc |= rm_key(f, t, "event-channel");
-	rc |= nc_xs_write_uint(st, t, f->path, "event-channel-tx", f->port);
-	rc |= nc_xs_write_uint(st, t, f->path, "event-channel-rx",
-			       f->port_rx);
+	rc |= rm_qkey(f, t, d, "event-channel");
+	rc |= nc_xs_write_uint(st, t, d->path, "event-channel-tx", q->port);
+	rc |= nc_xs_write_uint(st, t, d->path, "event-channel-rx",
+			       q->port_rx);
+	return rc;
+}
+
+/* Keys of the other layout a previous connection may have left: with
+ * one queue, multi-queue-num-queues and every queue-N; with several,
+ * the device directory's own ring and port keys. */
+static int rm_stale_layout(struct nc_front *f, nc_txn_t t)
+{
+	static const char *const flat[] = {
+		"tx-ring-ref", "rx-ring-ref", "event-channel",
+		"event-channel-tx", "event-channel-rx",
+	};
+	struct qdir d;
+	unsigned i;
+	int rc = 0;
+
+	if (f->nqueues > 1) {
+		for (i = 0; i < sizeof(flat) / sizeof(flat[0]); i++)
+			rc |= rm_key(f, t, flat[i]);
+		return rc;
+	}
+	rc |= rm_key(f, t, "multi-queue-num-queues");
+	for (i = 0; i < NC_MAX_QUEUES; i++) {
+		memcpy(d.name, "queue-", 6);
+		nc_utoa(i, d.name + 6);
+		rc |= rm_key(f, t, d.name);
+	}
+	return rc;
+}
+
+static int write_queue_keys(struct nc_front *f, nc_txn_t t)
+{
+	const struct nc_store *st = &f->plat.store;
+	unsigned i;
+	int rc = rm_stale_layout(f, t);
+
+	if (f->nqueues > 1)
+		rc |= nc_xs_write_uint(st, t, f->path, "multi-queue-num-queues",
+				       f->nqueues);
+	for (i = 0; i < f->nqueues; i++) {
+		const struct nc_front_queue *q = &f->q[i];
+		struct qdir d;
+
+		if (queue_dir(f, i, &d))
+			return NC_EINVAL;
+		rc |= nc_xs_write_uint(st, t, d.path, "tx-ring-ref", q->tx_ref);
+		rc |= nc_xs_write_uint(st, t, d.path, "rx-ring-ref", q->rx_ref);
+		rc |= write_ports(f, t, &d, q);
+	}
 	return rc;
 }
 
@@ -177,9 +280,7 @@ static int write_keys(struct nc_front *f, nc_txn_t t)
 	const struct nc_store *st = &f->plat.store;
 	int rc = 0, rx_gso = f->feat.sg && !f->cfg.no_gso;
 
-	rc |= nc_xs_write_uint(st, t, f->path, "tx-ring-ref", f->tx_ref);
-	rc |= nc_xs_write_uint(st, t, f->path, "rx-ring-ref", f->rx_ref);
-	rc |= write_ports(f, t);
+	rc |= write_queue_keys(f, t);
 	rc |= nc_front_ctrl_write_keys(f, t);
 	rc |= nc_xs_write(st, t, f->path, "request-rx-copy", "1");
 	rc |= nc_xs_write(st, t, f->path, "feature-rx-notify", "1");
@@ -228,35 +329,67 @@ static int publish_keys(struct nc_front *f)
 }
 
 /* One port, or with split event channels a TX and an RX port. */
-static int alloc_ports(struct nc_front *f)
+static int alloc_ports(struct nc_front *f, struct nc_front_queue *q)
 {
 	const struct nc_events *ev = &f->plat.events;
-	int rc = ev->ops->alloc_unbound(ev->ctx, f->be_domid, &f->port);
+	int rc = ev->ops->alloc_unbound(ev->ctx, f->be_domid, &q->port);
 
-	f->have_port = rc == NC_OK;
+	q->have_port = rc == NC_OK;
 	if (rc || !f->feat.split_events)
 		return rc;
-	rc = ev->ops->alloc_unbound(ev->ctx, f->be_domid, &f->port_rx);
-	f->have_port_rx = rc == NC_OK;
+	rc = ev->ops->alloc_unbound(ev->ctx, f->be_domid, &q->port_rx);
+	q->have_port_rx = rc == NC_OK;
+	return rc;
+}
+
+/* How many queues: what we were asked for, within what the backend
+ * offers and what the device holds. */
+static unsigned queue_count(const struct nc_front *f)
+{
+	unsigned n = f->cfg.queues ? f->cfg.queues : 1u;
+
+	if (n > f->feat.max_queues)
+		n = f->feat.max_queues;
+	if (n > NC_MAX_QUEUES)
+		n = NC_MAX_QUEUES;
+	return n ? n : 1u;
+}
+
+/* Every queue's rings, buffers and ports, then each one's RX buffers
+ * posted. */
+static int connect_queues(struct nc_front *f)
+{
+	unsigned i;
+	int rc = NC_OK;
+
+	f->nqueues = queue_count(f);
+	for (i = 0; i < f->nqueues && !rc; i++) {
+		struct nc_front_queue *q = &f->q[i];
+
+		rc = share_rings(f, q);
+		if (!rc)
+			rc = share_buffers(f, q);
+		if (!rc)
+			rc = alloc_ports(f, q);
+	}
 	return rc;
 }
 
 static int connect_backend(struct nc_front *f)
 {
 	int rc = read_features(f);
+	unsigned i;
 
 	if (!rc)
-		rc = share_rings(f);
-	if (!rc)
-		rc = share_buffers(f);
-	if (!rc)
-		rc = alloc_ports(f);
+		rc = connect_queues(f);
 	if (!rc)
 		rc = nc_front_ctrl_setup(f);
 	if (!rc) {
-		nc_front_tx_reset(f);
-		nc_front_rx_post(f);
-		nc_front_notify(f);
+		for (i = 0; i < f->nqueues; i++) {
+			nc_front_tx_reset(&f->q[i]);
+			nc_front_rx_post(&f->q[i]);
+			nc_front_notify(f, &f->q[i]);
+		}
 		rc = publish_keys(f);
 	}
 	if (rc) {

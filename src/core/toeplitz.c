@@ -149,3 +149,29 @@ int nc_toeplitz_frame(const uint8_t *key, size_t keylen, uint32_t flags,
 	*hash = nc_toeplitz(key, keylen, in, n);
 	return 1;
 }
+
+/* The RSS verification key of Microsoft's documentation (and of DPDK and
+ * Linux drivers as a default): any fixed key spreads flows; this one is
+ * the one people recognise. */
+static const uint8_t default_key[NC_TOEPLITZ_KEY_MAX] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+	0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+	0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+	0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+unsigned nc_flow_queue(const uint8_t *frame, size_t len, unsigned nqueues)
+{
+	uint32_t hash, type;
+
+	if (nqueues <= 1 || !frame)
+		return 0;
+	if (!nc_toeplitz_frame(default_key, sizeof(default_key),
+			       XEN_NETIF_CTRL_HASH_TYPE_IPV4 |
+				       XEN_NETIF_CTRL_HASH_TYPE_IPV4_TCP |
+				       XEN_NETIF_CTRL_HASH_TYPE_IPV6 |
+				       XEN_NETIF_CTRL_HASH_TYPE_IPV6_TCP,
+			       frame, len, &hash, &type))
+		return 0;
+	return hash % nqueues;
+}

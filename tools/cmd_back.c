@@ -23,6 +23,7 @@
 #include "netchannel.h"
 #include "netchannel/back.h"
 #include "plat_conn.h"
+#include "queues.h"
 #include "vif_stats.h"
 
 #define MAX_VIFS 64
@@ -66,6 +67,7 @@ struct backd {
 	nc_domid_t domid;
 	enum bridge_kind default_bridge;
 	const char *pcap_dir;
+	unsigned queues;          /* multi-queue-max-queues offered */
 	int verbose;
 	int epfd, sigfd;
 	struct tool_plat *ctl_tp;
@@ -251,6 +253,7 @@ static int vif_start(struct vif *v)
 		.deliver = vif_deliver, .deliver_arg = v,
 		.log = vif_log, .log_arg = v,
 		.clock_us = mono_us,
+		.max_queues = v->d->queues,
 	};
 
 	v->b = calloc(1, sizeof(*v->b));
@@ -379,6 +382,19 @@ static const char *state_name(enum nc_back_state s)
 	return (unsigned)s < 5 ? names[s] : "?";
 }
 
+/* Frames per queue: "rx" is what the frontend sent on it, "tx" what we
+ * sent it there. */
+static void stats_queues(struct nc_back *b, struct vif_stats_file *f)
+{
+	unsigned i;
+
+	f->nqueues = nc_back_num_queues(b);
+	for (i = 0; i < f->nqueues; i++) {
+		f->q_rx[i] = nc_back_queue_stats(b, i)->rx.packets;
+		f->q_tx[i] = nc_back_queue_stats(b, i)->tx.packets;
+	}
+}
+
 static void save_stats(struct backd *d)
 {
 	unsigned i;
@@ -400,6 +416,7 @@ static void save_stats(struct backd *d)
 			 v->bridge == BR_TAP ? v->tapname : "",
 			 v->pcap ? "+pcap" : "");
 		f.s = *nc_back_stats(v->b);
+		stats_queues(v->b, &f);
 		vif_stats_save(d->run_dir, &f);
 	}
 }
@@ -552,7 +569,7 @@ static void back_usage(FILE *f)
 {
 	fprintf(f,
 "usage: netchannel back [--run-dir DIR] [--domid N] [--bridge tap|switch|none]\n"
-"                       [--pcap-dir DIR] [--verbose] [--help]\n"
+"                       [--pcap-dir DIR] [--queues N] [--verbose] [--help]\n"
 "\n"
 "The backend daemon: serves every vif whose backend directory is under\n"
 "/local/domain/N/backend/vif (N = --domid, default 0), each independently.\n"
@@ -563,8 +580,11 @@ static void back_usage(FILE *f)
 "  switch  the built-in learning switch between all vifs on `switch`;\n"
 "  none    frames are counted and dropped.\n"
 "--pcap-dir DIR also writes every frame of every vif to DIR/vifFE.N.pcap.\n"
+"--queues N offers N queues per vif (multi-queue-max-queues, 1..%u;\n"
+"default: one per online CPU, at most %u).\n"
 "Counters go to RUN_DIR/stats/ once a second (`netchannel stat`).\n"
-"SIGTERM or SIGINT stops it; each vif is closed cleanly.\n");
+"SIGTERM or SIGINT stops it; each vif is closed cleanly.\n",
+		NC_MAX_QUEUES, NC_MAX_QUEUES);
 }
 
 int cmd_back(int argc, char **argv)
@@ -574,6 +594,7 @@ int cmd_back(int argc, char **argv)
 		{ "domid", required_argument, NULL, 'i' },
 		{ "bridge", required_argument, NULL, 'b' },
 		{ "pcap-dir", required_argument, NULL, 'p' },
+		{ "queues", required_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -585,6 +606,7 @@ int cmd_back(int argc, char **argv)
 		return 1;
 	d->run_dir = NC_DEFAULT_RUN_DIR;
 	d->default_bridge = BR_TAP;
+	d->queues = nc_tool_default_queues();
 	d->epfd = d->sigfd = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -597,6 +619,13 @@ int cmd_back(int argc, char **argv)
 					    BR_TAP;
 			break;
 		case 'p': d->pcap_dir = optarg; break;
+		case 'q':
+			if (nc_tool_parse_queues(optarg, &d->queues)) {
+				back_usage(stderr);
+				free(d);
+				return 2;
+			}
+			break;
 		case 'v': d->verbose = 1; break;
 		case 'h': back_usage(stdout); free(d); return 0;
 		default: back_usage(stderr); free(d); return 2;

@@ -34,6 +34,7 @@
 
 #include "netchannel.h"
 #include "plat_conn.h"
+#include "queues.h"
 #include "guest/lwip_netif.h"
 #include "guest/probe.h"
 #include "guest_hash.h"
@@ -63,6 +64,9 @@ struct guest_opts {
 	ip4_addr_t probe_ip;
 	unsigned probe_count;         /* 0: NC_PROBE_DEFAULT_COUNT */
 	int hash;                     /* --hash: Toeplitz via the ctrl ring */
+	unsigned queues;              /* --queues (default: one per CPU) */
+	uint32_t hash_map[GUEST_HASH_MAP_MAX];  /* --hash-map: the mapping */
+	unsigned hash_map_len;        /* 0: 8 entries of queue 0 */
 };
 
 struct guest {
@@ -90,7 +94,8 @@ static void usage(FILE *f)
 "                        --ip A.B.C.D/NN [--gw A.B.C.D] [--ip6 ADDR/64]\n"
 "                        [--udp-echo PORT] [--http-port PORT]\n"
 "                        [--probe A.B.C.D [--probe-count N]]\n"
-"                        [--poison] [--untrusted] [--hash] [--help]\n"
+"                        [--poison] [--untrusted] [--queues N]\n"
+"                        [--hash] [--hash-map Q,Q,...] [--help]\n"
 "\n"
 "A demo guest: joins domain N of the simulator, brings up netfront on\n"
 "device/vif/N and runs lwIP on it.  It answers ARP and ICMP echo, IPv6\n"
@@ -121,11 +126,38 @@ static void usage(FILE *f)
 "                    through the control ring (feature-ctrl-ring):\n"
 "                    algorithm, flags, key, an 8-entry mapping; prints\n"
 "                    each answer\n"
+"  --hash-map Q,...  with --hash (implied): the mapping table, one queue\n"
+"                    index per entry (1 to 8 entries; default 8 x 0)\n"
+"  --queues N        ask for N queues (multi-queue-num-queues; the\n"
+"                    backend's multi-queue-max-queues caps it; default:\n"
+"                    one per online CPU, at most 4).  Frames go on their\n"
+"                    flow's queue\n"
 "  --help            this text\n"
 "\n"
+"SIGUSR1 prints the frames each queue carried so far, and goes on.\n"
 "Prints a line when the vif connects, and its counters when SIGTERM or\n"
 "SIGINT stops it, or the probe ends (after closing the vif cleanly, at\n"
 "most 2 s).  The guest answers as usual while it probes.\n");
+}
+
+/* "Q,Q,...": 1 to GUEST_HASH_MAP_MAX queue indices (checked by the
+ * backend, not here: a wrong index is its to refuse). */
+static int parse_hash_map(const char *arg, struct guest_opts *o)
+{
+	const char *p = arg;
+
+	o->hash_map_len = 0;
+	while (*p) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p || o->hash_map_len == GUEST_HASH_MAP_MAX ||
+		    v > 0xffffffffUL || (*end && *end != ','))
+			return -1;
+		o->hash_map[o->hash_map_len++] = (uint32_t)v;
+		p = *end ? end + 1 : end;
+	}
+	return o->hash_map_len ? 0 : -1;
 }
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
@@ -211,6 +243,12 @@ static int take_opt(struct guest_opts *o, int c, const char *arg)
 	case 'T':
 		o->hash = 1;
 		return 0;
+	case 'M':
+		o->hash = 1;
+		return parse_hash_map(arg, o) ? bad_value("--hash-map", arg)
+					      : 0;
+	case 'Q':
+		return nc_tool_parse_queues(arg, &o->queues) ? 2 : 0;
 	case 'c':
 		if (parse_ulong(arg, NC_PROBE_MAX_COUNT, &v) || v == 0)
 			return bad_value("--probe-count", arg);
@@ -239,6 +277,8 @@ static int parse_opts(int argc, char **argv, struct guest_opts *o)
 		{ "poison", no_argument, NULL, 'P' },
 		{ "untrusted", no_argument, NULL, 'U' },
 		{ "hash", no_argument, NULL, 'T' },
+		{ "hash-map", required_argument, NULL, 'M' },
+		{ "queues", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -248,6 +288,7 @@ static int parse_opts(int argc, char **argv, struct guest_opts *o)
 	o->run_dir = NULL;   /* Xen when /dev/xen exists, else the simulator */
 	o->domid = -1;
 	o->udp_port = 7;
+	o->queues = nc_tool_default_queues();
 	o->http_port = 80;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -304,13 +345,15 @@ static int signals_watch(struct guest *g)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -1;
 	g->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	return g->sigfd < 0 ? -1 : 0;
 }
 
-/* Wait for the platform's fds or a signal: 1 when a signal came. */
+/* Wait for the platform's fds or a signal: the signal's number when one
+ * came, else 0. */
 static int wait_fds(struct guest *g, int timeout_ms)
 {
 	struct pollfd fds[3];
@@ -334,7 +377,9 @@ static int wait_fds(struct guest *g, int timeout_ms)
 		timeout_ms = GUEST_BACKLOG_MS;   /* no fds: poll for work */
 	if (poll(fds, n, timeout_ms) <= 0 || !(fds[0].revents & POLLIN))
 		return 0;
-	return read(g->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si);
+	if (read(g->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return 0;
+	return (int)si.ssi_signo;
 }
 
 /* ---------------------------------------------------------- reporting */
@@ -388,6 +433,23 @@ static void print_dir(const char *what, const struct nc_dir_stats *d)
 	printf("\n");
 }
 
+/* Core lock held: frames per queue, one line. */
+static void print_queues(struct guest *g)
+{
+	unsigned i, n = nc_front_num_queues(g->front);
+
+	printf("netchannel guest: queues %u:", n);
+	for (i = 0; i < n; i++) {
+		const struct nc_vif_stats *q = nc_front_queue_stats(g->front, i);
+
+		printf(" %u: rx %llu tx %llu;", i,
+		       (unsigned long long)q->rx.packets,
+		       (unsigned long long)q->tx.packets);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
 /* Core lock held. */
 static void print_counters(struct guest *g)
 {
@@ -427,6 +489,7 @@ static void print_counters(struct guest *g)
 	       (unsigned long long)v->http_aborted,
 	       (unsigned long long)v->http_refused,
 	       (unsigned long long)v->http_body_bytes);
+	print_queues(g);
 }
 
 /* ------------------------------------------------------------ the guest */
@@ -451,7 +514,7 @@ static int start_stack(struct guest *g)
 		.rx_arg = &g->nif, .log = log_frontend,
 		/* lwIP takes wire-sized TCP segments only: the backend
 		 * segments GSO frames for us. */
-		.no_gso = 1, .ctrl_ring = g->o.hash };
+		.no_gso = 1, .ctrl_ring = g->o.hash, .queues = g->o.queues };
 	struct nc_guest_services_config sc = {
 		.udp_echo_port = g->o.udp_port, .http_port = g->o.http_port,
 		.name = g->name };
@@ -493,7 +556,15 @@ static void run(struct guest *g)
 	while (!done) {
 		int more;
 
-		if (wait_fds(g, timeout)) {
+		int sig = wait_fds(g, timeout);
+
+		if (sig == SIGUSR1) {
+			LOCK_TCPIP_CORE();
+			print_queues(g);
+			UNLOCK_TCPIP_CORE();
+			sig = 0;
+		}
+		if (sig) {
 			if (g->o.probe) {
 				LOCK_TCPIP_CORE();
 				nc_probe_abort(&g->probe, "interrupted");
@@ -574,6 +645,7 @@ int cmd_guest(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(g->path, sizeof(g->path), "device/vif/%u", g->o.vif);
+	guest_hash_init(&g->hash, g->o.hash_map, g->o.hash_map_len);
 	g->front = calloc(1, sizeof(*g->front));
 	rc = 1;
 	if (g->front && signals_watch(g) == 0 && open_platform(g) == 0) {

@@ -32,6 +32,20 @@ static void print_reasons(const char *label, const struct nc_dir_stats *d)
 			       d->reason[r]);
 }
 
+/* Frames per queue, when the vif uses more than one. */
+static void print_queues(const struct vif_stats_file *v)
+{
+	unsigned i;
+
+	if (v->nqueues < 2)
+		return;
+	printf("    queues %u:", v->nqueues);
+	for (i = 0; i < v->nqueues; i++)
+		printf(" %u: rx %" PRIu64 " tx %" PRIu64 ";", i, v->q_rx[i],
+		       v->q_tx[i]);
+	printf("\n");
+}
+
 static void print_text(const struct vif_stats_file *v)
 {
 	printf("%s: state %s bridge %s\n    %s\n", v->name, v->state,
@@ -40,6 +54,7 @@ static void print_text(const struct vif_stats_file *v)
 	print_dir("TX", &v->s.tx);
 	print_reasons("rx-drop", &v->s.rx);
 	print_reasons("tx-drop", &v->s.tx);
+	print_queues(v);
 }
 
 static void json_dir(const char *label, const struct nc_dir_stats *d)
@@ -62,14 +77,20 @@ static void json_dir(const char *label, const struct nc_dir_stats *d)
 
 static void print_json(const struct vif_stats_file *v, int first)
 {
+	unsigned i;
+
 	printf("%s{\"name\":\"%s\",\"state\":\"%s\",\"bridge\":\"%s\","
 	       "\"path\":\"%s\",", first ? "" : ",", v->name, v->state,
 	       v->bridge, v->path);
 	json_dir("rx", &v->s.rx);
 	printf(",");
 	json_dir("tx", &v->s.tx);
-	printf(",\"events_in\":%" PRIu64 ",\"events_out\":%" PRIu64 "}",
-	       v->s.events_in, v->s.events_out);
+	printf(",\"events_in\":%" PRIu64 ",\"events_out\":%" PRIu64
+	       ",\"queues\":[", v->s.events_in, v->s.events_out);
+	for (i = 0; i < v->nqueues; i++)
+		printf("%s{\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+		       "}", i ? "," : "", v->q_rx[i], v->q_tx[i]);
+	printf("]}");
 }
 
 /* The simulator's own accounting of a domain. */

@@ -4,7 +4,7 @@
 #include "guest_hash.h"
 #include "netchannel/errors.h"
 
-#define HASH_MAPPING_SIZE 8u
+#include <string.h>
 
 static const uint8_t rss_key[40] = {
 	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
@@ -15,14 +15,24 @@ static const uint8_t rss_key[40] = {
 
 static const char *const step_name[] = {
 	"set algorithm toeplitz", "set flags ipv4,ipv4+tcp,ipv6,ipv6+tcp",
-	"set key (40 bytes)", "set mapping size 8", "set mapping (8 x queue 0)",
+	"set key (40 bytes)", "set mapping size", "set mapping",
 };
 #define NSTEPS (sizeof(step_name) / sizeof(step_name[0]))
 
-static int send_step(struct nc_front *f, unsigned step)
+void guest_hash_init(struct guest_hash *h, const uint32_t *map, unsigned n)
 {
-	static const uint32_t queues[HASH_MAPPING_SIZE];
+	memset(h, 0, sizeof(*h));
+	if (n == 0 || n > GUEST_HASH_MAP_MAX) {
+		h->map_len = GUEST_HASH_MAP_MAX;     /* all queue 0 */
+		return;
+	}
+	memcpy(h->map, map, n * sizeof(map[0]));
+	h->map_len = n;
+}
 
+static int send_step(struct nc_front *f, const struct guest_hash *h,
+		     unsigned step)
+{
 	switch (step) {
 	case 0:
 		return nc_front_set_hash_algorithm(
@@ -36,10 +46,9 @@ static int send_step(struct nc_front *f, unsigned step)
 	case 2:
 		return nc_front_set_hash_key(f, rss_key, sizeof(rss_key));
 	case 3:
-		return nc_front_set_hash_mapping_size(f, HASH_MAPPING_SIZE);
+		return nc_front_set_hash_mapping_size(f, h->map_len);
 	default:
-		return nc_front_set_hash_mapping(f, queues, HASH_MAPPING_SIZE,
-						 0);
+		return nc_front_set_hash_mapping(f, h->map, h->map_len, 0);
 	}
 }
 
@@ -59,7 +68,7 @@ void guest_hash_step(struct nc_front *f, struct guest_hash *h)
 	if (h->done)
 		return;
 	if (!h->waiting) {
-		rc = send_step(f, h->step);
+		rc = send_step(f, h, h->step);
 		if (rc == NC_OK)
 			h->waiting = 1;
 		else if (rc != NC_EAGAIN)

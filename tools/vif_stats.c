@@ -28,6 +28,7 @@ int vif_stats_save(const char *run_dir, const struct vif_stats_file *v)
 {
 	char dir[512], tmp[600], final[600];
 	FILE *f;
+	unsigned i;
 
 	snprintf(dir, sizeof(dir), "%s/stats", run_dir);
 	/* RUN_DIR itself may not exist yet (on Xen, no simulator made it). */
@@ -47,6 +48,10 @@ int vif_stats_save(const char *run_dir, const struct vif_stats_file *v)
 	fprintf(f, "events_in %" PRIu64 "\nevents_out %" PRIu64 "\n",
 		v->s.events_in, v->s.events_out);
 	fprintf(f, "connects %" PRIu64 "\n", v->s.connects);
+	fprintf(f, "queues %u\n", v->nqueues);
+	for (i = 0; i < v->nqueues && i < NC_MAX_QUEUES; i++)
+		fprintf(f, "queue %u %" PRIu64 " %" PRIu64 "\n", i, v->q_rx[i],
+			v->q_tx[i]);
 	if (fclose(f) != 0)
 		return -1;
 	return rename(tmp, final);
@@ -60,6 +65,19 @@ static void load_reason(struct nc_dir_stats *d, const char *name,
 	for (r = 1; r < NC_R_MAX; r++)
 		if (!strcmp(nc_reason_name((enum nc_reason)r), name))
 			d->reason[r] = v;
+}
+
+/* "I RX TX": queue I's frame counts. */
+static void load_queue(struct vif_stats_file *v, const char *rest)
+{
+	unsigned i;
+	uint64_t rx, tx;
+
+	if (sscanf(rest, "%u %" SCNu64 " %" SCNu64, &i, &rx, &tx) == 3 &&
+	    i < NC_MAX_QUEUES) {
+		v->q_rx[i] = rx;
+		v->q_tx[i] = tx;
+	}
 }
 
 static void load_line(struct vif_stats_file *v, const char *key,
@@ -94,6 +112,10 @@ static void load_line(struct vif_stats_file *v, const char *key,
 		v->s.events_out = n;
 	else if (!strcmp(key, "connects"))
 		v->s.connects = n;
+	else if (!strcmp(key, "queues"))
+		v->nqueues = n < NC_MAX_QUEUES ? (unsigned)n : NC_MAX_QUEUES;
+	else if (!strcmp(key, "queue"))
+		load_queue(v, rest);
 }
 
 int vif_stats_load(const char *file, struct vif_stats_file *v)

@@ -15,6 +15,9 @@ struct vif_stats_file {
 	char path[128];       /* the backend directory */
 	char bridge[64];
 	struct nc_vif_stats s;
+	/* the queues in use, and frames each carried (line "queue I RX TX") */
+	unsigned nqueues;
+	uint64_t q_rx[NC_MAX_QUEUES], q_tx[NC_MAX_QUEUES];
 };
 
 int vif_stats_save(const char *run_dir, const struct vif_stats_file *v);

@@ -26,11 +26,15 @@ static size_t fill_from_pbuf(void *ctx, uint8_t *buf, size_t size)
 	return size;
 }
 
-/* One frame into the pool, in place.  lwIP computed every checksum
- * (CHECKSUM_GEN_* are on), so no offload flag is set. */
+/* One frame into the pool, in place, on its flow's queue (the headers
+ * are in the first pbuf; a flow's frames then stay in order).  lwIP
+ * computed every checksum (CHECKSUM_GEN_* are on), so no offload flag is
+ * set. */
 static int write_frame(struct nc_lwip_netif *nif, struct pbuf *p)
 {
-	int rc = nc_front_write(nif->front, p->tot_len, fill_from_pbuf, p, 0);
+	unsigned q = nc_front_pick_queue(nif->front, p->payload, p->len);
+	int rc = nc_front_write_queue(nif->front, q, p->tot_len,
+				      fill_from_pbuf, p, 0);
 
 	if (rc == NC_OK) {
 		nif->counters.tx_frames++;

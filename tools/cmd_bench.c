@@ -26,6 +26,7 @@
  * Gbit/s counts frame bytes (no preamble, no FCS).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -85,6 +86,7 @@ struct bench {
 	int no_zero;
 	unsigned burst;         /* frames per write loop */
 	uint32_t more;          /* NC_FRAME_MORE, or 0 with --no-batch */
+	unsigned queues;        /* 0: the one-thread mode; else per-queue */
 	uint64_t delivered;
 };
 
@@ -98,9 +100,16 @@ static int bench_setup(struct bench *x)
 {
 	struct nc_vif_spec spec = { .fe_domid = 1, .be_domid = 0,
 		.mac = { 0, 0x16, 0x3e, 0, 0, 1 } };
-	struct nc_back_config bc = { .deliver = deliver, .deliver_arg = x };
+	/* Per-queue threads count in the queues' own counters: a shared
+	 * deliver counter would be a data race. */
+	struct nc_back_config bc = { .deliver = x->queues ? NULL : deliver,
+				     .deliver_arg = x,
+				     .max_queues = x->queues,
+				     .busy_poll = x->queues != 0 };
 	struct nc_front_config fc = { .path = "device/vif/0",
-				      .bench_no_zero = x->no_zero };
+				      .bench_no_zero = x->no_zero,
+				      .queues = x->queues,
+				      .busy_poll = x->queues != 0 };
 	char fe[64], be[64];
 	unsigned i;
 
@@ -124,7 +133,8 @@ static int bench_setup(struct bench *x)
 		nc_back_poll(x->b);
 		if (nc_front_state(x->f) == NC_FRONT_CONNECTED &&
 		    nc_back_state(x->b) == NC_BACK_CONNECTED)
-			return 0;
+			return x->queues && nc_back_num_queues(x->b) !=
+						    x->queues ? -1 : 0;
 	}
 	return -1;
 }
@@ -188,6 +198,92 @@ static int inproc_bench(size_t size, double seconds, uint64_t frames,
 	print_result(size, x.delivered, el);
 	bench_free(&x);
 	return 0;
+}
+
+/* ============================== in-process, one thread per queue (--queues) */
+
+/* Thread i: queue i of both ends on CPU i (mod the CPUs), busy-polling
+ * only its queue (nc_front_poll_queue / nc_back_poll_queue: a queue's
+ * data path touches only that queue), until told to stop. */
+struct qthread {
+	struct bench *x;
+	unsigned q;
+	int cpu_err;
+	volatile int *stop;
+	pthread_t tid;
+};
+
+static int pin(int cpu);
+
+static void *queue_main(void *arg)
+{
+	struct qthread *t = arg;
+	struct bench *x = t->x;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	t->cpu_err = pin((int)(t->q % (unsigned)(ncpu > 0 ? ncpu : 1)));
+	while (!*t->stop) {
+		unsigned k;
+
+		for (k = 0; k < x->burst; k++)
+			if (nc_front_write_queue(x->f, t->q, x->size, fill, x,
+						 k + 1 < x->burst ? x->more
+								  : 0) != NC_OK)
+				break;
+		nc_back_poll_queue(x->b, t->q);
+		nc_front_poll_queue(x->f, t->q);
+	}
+	return NULL;
+}
+
+/* Frames the backend received, all queues. */
+static uint64_t delivered_all(struct bench *x)
+{
+	return nc_back_stats(x->b)->rx.packets;
+}
+
+static int queues_bench(size_t size, double seconds, unsigned queues,
+			int no_zero, unsigned burst, int verbose)
+{
+	struct qthread t[NC_MAX_QUEUES];
+	volatile int stop = 0;
+	struct bench x;
+	uint64_t before;
+	double t0, el;
+	unsigned i, n = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.size = size;
+	x.no_zero = no_zero;
+	x.burst = burst;
+	x.more = NC_FRAME_MORE;
+	x.queues = queues;
+	if (bench_setup(&x)) {
+		fprintf(stderr, "bench: setup with %u queues failed\n", queues);
+		return 1;
+	}
+	before = delivered_all(&x);
+	t0 = now();
+	for (i = 0; i < queues; i++, n++) {
+		t[i] = (struct qthread){ .x = &x, .q = i, .stop = &stop };
+		if (pthread_create(&t[i].tid, NULL, queue_main, &t[i]))
+			break;
+	}
+	while (now() - t0 < seconds)
+		usleep(10000);
+	stop = 1;
+	for (i = 0; i < n; i++)
+		pthread_join(t[i].tid, NULL);
+	el = now() - t0;
+	if (verbose)
+		for (i = 0; i < n; i++)
+			printf("queue %u: %llu frames%s\n", i,
+			       (unsigned long long)nc_back_queue_stats(x.b, i)
+				       ->rx.packets,
+			       t[i].cpu_err ? " (not pinned)" : "");
+	print_result(size, delivered_all(&x) - before, el);
+	bench_free(&x);
+	return n == queues ? 0 : 1;
 }
 
 /* ======================================== two processes over the simulator */
@@ -699,7 +795,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: netchannel bench [--size N] [--seconds S] [--frames N] [--no-zero]\n"
-"                        [--burst N] [--no-batch]\n"
+"                        [--burst N] [--no-batch] [--queues N]\n"
 "       netchannel bench --sim [--run-dir DIR] [--size N] [--seconds S]\n"
 "                        [--mode poll|event] [--no-zero] [--latency]\n"
 "                        [--sweep] [--burst N] [--warmup S] [--quiet]\n"
@@ -711,6 +807,10 @@ static void usage(FILE *out)
 "one thread (suitable for valgrind --tool=callgrind); --frames stops\n"
 "after N frames.  Bursts of --burst frames, published once, then the\n"
 "backend polls, then the frontend (--no-batch: publish every frame).\n"
+"--queues N: N queues (multi-queue), one thread per queue pinned to CPU\n"
+"i, each running its queue of both ends (busy-polling); compare\n"
+"--queues 1 with --queues 2 for what a second queue on a second core\n"
+"gives (bench/queues.sh).\n"
 "\n"
 "--sim: a frontend (domain 1, CPU 0) and a backend (domain 0, CPU 1) as\n"
 "two processes over the simulator; this binary's `sim` daemon is started\n"
@@ -736,6 +836,7 @@ int cmd_bench(int argc, char **argv)
 	struct sim_opts o = { .size = 64, .seconds = 2, .warmup = 0.5,
 			      .burst = 32 };
 	uint64_t frames = UINT64_MAX;
+	unsigned queues = 0;
 	int sim = 0, sweep = 0, verbose = 1, i;
 
 	for (i = 1; i < argc; i++) {
@@ -779,6 +880,13 @@ int cmd_bench(int argc, char **argv)
 				fprintf(stderr, "bench: --burst: 1..256\n");
 				return 2;
 			}
+		} else if (!strcmp(a, "--queues") && has) {
+			queues = (unsigned)strtoul(argv[++i], NULL, 10);
+			if (queues < 1 || queues > NC_MAX_QUEUES) {
+				fprintf(stderr, "bench: --queues: 1..%u\n",
+					NC_MAX_QUEUES);
+				return 2;
+			}
 		} else if (!strcmp(a, "--no-batch")) {
 			o.no_batch = 1;
 		} else if (!strcmp(a, "--no-busy-poll")) {
@@ -803,6 +911,14 @@ int cmd_bench(int argc, char **argv)
 			"--mode need --sim\n");
 		return 2;
 	}
+	if (queues && (sim || o.no_batch || frames != UINT64_MAX)) {
+		fprintf(stderr, "bench: --queues is an in-process mode, "
+			"without --sim, --no-batch or --frames\n");
+		return 2;
+	}
+	if (queues)
+		return queues_bench(o.size, o.seconds, queues, o.no_zero,
+				    o.burst, verbose);
 	if (sim)
 		return sim_bench(&o, sweep, verbose);
 	return inproc_bench(o.size, o.seconds, frames, o.no_zero, o.burst,

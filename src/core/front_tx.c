@@ -297,7 +297,8 @@ static int tx_is_simple(const struct nc_front *f,
  * same steps and checks as tx_write then tx_commit for it (take a zeroed
  * view, fill, check `used`, one slice, re-check the slot and id after
  * the writer ran, post), and the general code for anything else. */
-static int tx_write_one(struct nc_front *f, struct nc_front_queue *q,
+static inline __attribute__((always_inline)) int
+tx_write_one(struct nc_front *f, struct nc_front_queue *q,
 			size_t size,
 			size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
 			void *ctx, uint32_t flags)
@@ -337,27 +338,35 @@ static struct nc_front_queue *tx_queue_at(struct nc_front *f, unsigned queue)
 	return NULL;
 }
 
-int nc_front_write_queue(struct nc_front *f, unsigned queue, size_t size,
-			 size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
-			 void *ctx, uint32_t flags)
+/* A write on queue q: the usual frame's fast path, else the general. */
+static inline __attribute__((always_inline)) int
+write_on(struct nc_front *f, struct nc_front_queue *q, size_t size,
+	 size_t (*fill)(void *ctx, uint8_t *buf, size_t size), void *ctx,
+	 uint32_t flags)
 {
 	struct tx_meta m = { .flags = flags };
-	struct nc_front_queue *q = tx_queue_at(f, queue);
 	int rc;
 
-	if (!q)
-		return NC_EINVAL;
 	if (tx_is_simple(f, q, size, flags))
 		return tx_write_one(f, q, size, fill, ctx, flags);
 	rc = tx_plain_flags(q, flags);
 	return rc ? rc : tx_write(f, q, size, fill, ctx, &m);
 }
 
+int nc_front_write_queue(struct nc_front *f, unsigned queue, size_t size,
+			 size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
+			 void *ctx, uint32_t flags)
+{
+	struct nc_front_queue *q = tx_queue_at(f, queue);
+
+	return q ? write_on(f, q, size, fill, ctx, flags) : NC_EINVAL;
+}
+
 int nc_front_write(struct nc_front *f, size_t size,
 		   size_t (*fill)(void *ctx, uint8_t *buf, size_t size),
 		   void *ctx, uint32_t flags)
 {
-	return nc_front_write_queue(f, 0, size, fill, ctx, flags);
+	return write_on(f, &f->q[0], size, fill, ctx, flags);
 }
 
 int nc_front_write_gso_queue(struct nc_front *f, unsigned queue, size_t size,

@@ -332,7 +332,7 @@ static int ip_copy(void *ctx, struct nc_copy_seg *segs, unsigned n)
 	unsigned i;
 	int rc = NC_OK;
 
-	ip_lock(h->w);
+	ip_lock_shared(h->w);   /* the tables are only read here */
 	for (i = 0; i < n; i++) {
 		struct nc_copy_seg *s = &segs[i];
 		uint8_t *from = copy_side(h, s->flags & NC_COPY_SRC_GREF, s, 1,

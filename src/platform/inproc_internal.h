@@ -90,7 +90,7 @@ struct nc_inproc_handle {
 };
 
 struct nc_inproc_world {
-	pthread_mutex_t lock;
+	pthread_rwlock_t lock;   /* readers: grant copies; writers: the rest */
 	struct ip_domain *domains;
 	unsigned ndomains;
 	struct nc_inproc_handle *handles;
@@ -113,5 +113,8 @@ void ip_store_drain(struct nc_inproc_handle *h);
 
 void ip_lock(struct nc_inproc_world *w);
 void ip_unlock(struct nc_inproc_world *w);
+/* Shared: for a grant copy, which only reads the tables (copies by
+ * different threads, e.g. one per queue, run side by side). */
+void ip_lock_shared(struct nc_inproc_world *w);
 
 #endif

@@ -6,8 +6,12 @@
 
 #include "inproc_internal.h"
 
-void ip_lock(struct nc_inproc_world *w) { pthread_mutex_lock(&w->lock); }
-void ip_unlock(struct nc_inproc_world *w) { pthread_mutex_unlock(&w->lock); }
+void ip_lock(struct nc_inproc_world *w) { pthread_rwlock_wrlock(&w->lock); }
+void ip_lock_shared(struct nc_inproc_world *w)
+{
+	pthread_rwlock_rdlock(&w->lock);
+}
+void ip_unlock(struct nc_inproc_world *w) { pthread_rwlock_unlock(&w->lock); }
 
 struct ip_domain *ip_domain_find(struct nc_inproc_world *w, nc_domid_t d)
 {
@@ -58,7 +62,7 @@ struct nc_inproc_world *nc_inproc_world_new(void)
 		free(w);
 		return NULL;
 	}
-	pthread_mutex_init(&w->lock, NULL);
+	pthread_rwlock_init(&w->lock, NULL);
 	return w;
 }
 
@@ -100,7 +104,7 @@ void nc_inproc_world_free(struct nc_inproc_world *w)
 	ncs_store_free(w->store);
 	free(w->domains);
 	ip_unlock(w);
-	pthread_mutex_destroy(&w->lock);
+	pthread_rwlock_destroy(&w->lock);
 	free(w);
 }
 

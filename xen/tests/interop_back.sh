@@ -181,10 +181,40 @@ dom0_setup() {
 	[ -n "$FEIF" ] && [ "$(xenstore-read /local/domain/0/backend/vif/0/0/state)" = 4 ] || return 1
 	echo "frontend keys: $(xenstore-ls /local/domain/0/device/vif/0 | grep -E '^(feature|request|multi|event|tx-ring|rx-ring)' | tr -s ' ' | tr '\n' ' ')"
 }
+# Multi-queue: our backend offers one queue per dom0 CPU (2) and Linux
+# netfront, with as many CPUs, asks for 2: queue-0/ and queue-1/ keys.
+fe_queues() { # FRONTEND_DIR WANT
+	local d=${1#/local/domain/}
+	echo "backend offers $(xenstore-read "/local/domain/0/backend/vif/${d%%/*}/0/multi-queue-max-queues" 2>&1)," \
+		"frontend multi-queue-num-queues: $(xenstore-read "$1/multi-queue-num-queues" 2>&1)"
+	xenstore-ls "$1" | grep -E '^ *(queue-|tx-ring|rx-ring|event-channel)' | tr -s ' ' | tr '\n' ' '; echo
+	if [ "$2" = 1 ]; then
+		xenstore-read "$1/tx-ring-ref" >/dev/null && ! xenstore-read "$1/queue-1/tx-ring-ref" >/dev/null 2>&1
+	else
+		[ "$(xenstore-read "$1/multi-queue-num-queues")" = "$2" ] &&
+			xenstore-read "$1/queue-$(($2 - 1))/tx-ring-ref" >/dev/null
+	fi
+}
+# `netchannel stat`'s line "queues 2: 0: rx A tx B; 1: rx C tx D;" for
+# vif NAME: every number above 0 (each queue carried frames each way).
+both_queues_used() { # VIF_NAME
+	local line
+	line=$("$NC" stat 2>&1 | sed -n "/^$1:/,/^[^ ]/p" | grep 'queues 2:')
+	echo "$1: ${line:-no per-queue line}"
+	echo "$line" | grep -Eq '0: rx [1-9][0-9]* tx [1-9][0-9]*; 1: rx [1-9][0-9]* tx [1-9][0-9]*;'
+}
+many_flows() { # IP: 16 connections, 16 source ports
+	local i
+	for i in $(seq 16); do
+		curl -sf --max-time 10 -o /dev/null "http://$1:8080/hello" || return 1
+	done
+}
 if [ "${PARTS#*A}" = "$PARTS" ]; then
 	echo "# part A not asked for (NC_INTEROP_PARTS=$PARTS)"
 elif check "A: Linux xen-netfront in dom0 connects to our netback (vif add --frontend 0)" dom0_setup; then
 	FEIF=$(dom0_if)
+	check "A: Linux netfront uses 2 queues with our backend (multi-queue-num-queues 2, queue-0/ queue-1/)" \
+		fe_queues /local/domain/0/device/vif/0 2
 	check "A: netfront's $FEIF in namespace $NS (10.81.0.2), TAP ncb0 10.81.0.1" sh -c "
 		ip netns add $NS && ip link set $FEIF netns $NS &&
 		ip -n $NS link set lo up && ip -n $NS addr add 10.81.0.2/24 dev $FEIF &&
@@ -202,6 +232,9 @@ elif check "A: Linux xen-netfront in dom0 connects to our netback (vif add --fro
 		check "A: Linux netfront set to $cfg" apply_cfg A "$cfg" "$FEIF" in_ns
 		traffic "A/$cfg" 10.81.0.2 "$cfg"
 	done
+	check "A: 16 more connections (flows) to Linux netfront" many_flows 10.81.0.2
+	sleep 1.5   # `netchannel back` writes its counters once a second
+	check "A: both queues carried frames each way (netchannel stat)" both_queues_used vif0.0
 	echo "# backend stats (dom0 frontend):"
 	"$NC" stat 2>&1 | sed 's/^/#   /' | head -n 30
 	# Linux netfront closes (rmmod): Closing, our backend lets go, Closed.
@@ -304,6 +337,8 @@ elif check "B: domU initramfs built (busybox, ethtool, xen-netfront.ko, 10 MB fi
 		exit 1" || break_b=1
 	in_domu() { $NETIO cmd 10.82.0.2 7000 "$1"; }
 	[ -n "${break_b:-}" ] && CONFIGS_B= || CONFIGS_B=$CONFIGS
+	[ -n "${break_b:-}" ] || check "B: Linux netfront in a 1-CPU domU uses 1 queue (flat keys) though 2 are offered" \
+		fe_queues /local/domain/$DOMID/device/vif/0 1
 	[ -n "${break_b:-}" ] || check "B: command port in the domU" sh -c "$NETIO cmd 10.82.0.2 7000 'uname -r; ethtool -i eth0 | head -n 1'"
 	round=0
 	for cfg in $CONFIGS_B; do

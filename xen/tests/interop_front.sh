@@ -53,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PLAN=$((7 + 4 * 4 + 1))
+PLAN=$((7 + 2 + 4 * 4 + 2 + 1))
 echo "1..$PLAN"
 DMESG0=$(dmesg | wc -l)
 
@@ -110,7 +110,7 @@ xenstore-write "$BE/hotplug-status" connected
 
 # Started here, not inside check (which runs in a subshell), so that
 # cleanup can stop it and the close against netback is seen too.
-"$NC" guest --domid 0 --ip 10.80.0.2/24 --hash >"$GLOG" 2>&1 &
+"$NC" guest --domid 0 --ip 10.80.0.2/24 --queues 2 --hash-map 1 >"$GLOG" 2>&1 &
 gpid=$!
 wait_connected() {
 	local i
@@ -127,8 +127,19 @@ wait_connected() {
 	return 1
 }
 check "netchannel guest (our netfront) connects to Linux netback" wait_connected
-# --hash: once connected the guest sets Toeplitz hashing (algorithm, flags,
-# key, an 8-entry mapping) through Linux netback's control ring.
+# Multi-queue: dom0 has 2 CPUs, so Linux netback offers 2 queues
+# (multi-queue-max-queues) and our guest (--queues 2) uses both: queue-0/
+# and queue-1/ keys, two queues on netback's interface.
+check "our netfront uses 2 queues with Linux netback (queue-N keys; 2 queues on $IF)" sh -c "
+	echo backend offers \$(xenstore-read $BE/multi-queue-max-queues 2>&1), frontend asks \$(xenstore-read $FE/multi-queue-num-queues 2>&1)
+	echo queue-1: \$(xenstore-ls $FE/queue-1 2>&1 | tr -s ' ' | tr '\n' ' ')
+	echo $IF queues: \$(ls /sys/class/net/$IF/queues 2>&1 | tr '\n' ' ')
+	[ \"\$(xenstore-read $FE/multi-queue-num-queues)\" = 2 ] || exit 1
+	xenstore-read $FE/queue-1/tx-ring-ref >/dev/null || exit 1
+	[ -e /sys/class/net/$IF/queues/tx-1 ] && [ -e /sys/class/net/$IF/queues/rx-1 ]"
+# --hash-map 1: once connected the guest sets Toeplitz hashing (algorithm,
+# flags, key, a 1-entry mapping: queue 1) through Linux netback's control
+# ring; from then on netback puts every frame for us on queue 1.
 check "our netfront sets Toeplitz hashing through Linux netback's control ring (5 requests, all SUCCESS)" sh -c "
 	for i in \$(seq 100); do grep -q 'hash: .* requests succeeded' $GLOG && break; sleep 0.1; done
 	grep 'hash:' $GLOG
@@ -149,6 +160,35 @@ setup_ns() {
 		ip -n "$NS" -br addr show dev "$IF"
 }
 check "Linux end ($IF) in namespace $NS with 10.80.0.1/24" setup_ns
+
+# The guest prints its per-queue counters on SIGUSR1:
+# "netchannel guest: queues 2: 0: rx A tx B; 1: rx C tx D;"
+queue_counts() { # -> "A B C D" of a fresh line
+	local before
+	before=$(grep -c 'guest: queues' "$GLOG")
+	kill -USR1 "$gpid" 2>/dev/null || return 1
+	for _ in $(seq 50); do
+		[ "$(grep -c 'guest: queues' "$GLOG")" -gt "$before" ] && break
+		sleep 0.1
+	done
+	grep 'guest: queues' "$GLOG" | tail -n 1 |
+		sed -n 's/.* 0: rx \([0-9]*\) tx \([0-9]*\); 1: rx \([0-9]*\) tx \([0-9]*\);.*/\1 \2 \3 \4/p'
+}
+toeplitz_steers() {
+	local a b
+	a=$(queue_counts) || return 1
+	ip netns exec "$NS" ping -c 50 -i 0.01 -W 2 10.80.0.2 | tail -n 2
+	for i in $(seq 8); do
+		ip netns exec "$NS" curl -sf --max-time 10 -o /dev/null http://10.80.0.2/ || return 1
+	done
+	b=$(queue_counts) || return 1
+	echo "queue counters (q0 rx, q0 tx, q1 rx, q1 tx) before: $a; after: $b"
+	set -- $a $b
+	[ $# = 8 ] || return 1
+	# nothing new on queue 0's RX, at least the 50 replies' requests on 1's
+	[ "$5" = "$1" ] && [ $(($7 - $3)) -ge 50 ]
+}
+check "Toeplitz mapping [1] set through Linux netback's control ring: every frame to our netfront arrives on queue 1" toeplitz_steers
 
 # Linux-side settings on netback's vif (in the namespace), each followed by
 # the traffic checks: default (sg on, MTU 1500, checksum offload on),
@@ -196,6 +236,17 @@ for cfg in default sg-off mtu-9000 csum-off; do
 		python3 $(dirname "$0")/netio.py check-pattern $WORK/big $TEN"
 	echo "# $cfg: transfer took $(awk -v a="$t" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}') s"
 done
+
+# Our guest puts each flow on its own queue (nc_flow_queue over the
+# 4-tuple): 16 connections from 16 source ports use both.
+check "our netfront's TX spreads flows over both queues (16 connections)" sh -c "
+	for i in \$(seq 16); do
+		ip netns exec $NS curl -sf --max-time 10 -o /dev/null http://10.80.0.2/ || exit 1
+	done"
+check "both queues carried our netfront's frames to Linux netback" sh -c "
+	c=\$(kill -USR1 $gpid; sleep 1; grep 'guest: queues' $GLOG | tail -n 1)
+	echo \"\$c\"
+	echo \"\$c\" | grep -Eq ' 0: rx [0-9]+ tx [1-9][0-9]*; 1: rx [0-9]+ tx [1-9][0-9]*;'"
 
 echo "# netback log since the test started:"
 dmesg | tail -n +"$((DMESG0 + 1))" | tail -n 30 | sed 's/^/#   /'

@@ -12,7 +12,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
 check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
-CASES=9
+CASES=10
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
 	why="needs root and /dev/net/tun"
 	for i in $(seq 1 $CASES); do
@@ -53,7 +53,7 @@ dump_logs() { for f in "$RUN"/*.log; do sed "s|^|# $(basename "$f"): |" "$f" | t
 start sim "$NC" sim --run-dir "$RUN" --domains 8
 wait_for 5 test -S "$RUN/xenstored/socket"
 "$NC" vif add --frontend 1 --bridge "tap:$TAP" --run-dir "$RUN" >/dev/null
-start back "$NC" back --run-dir "$RUN"
+start back "$NC" back --run-dir "$RUN" --queues 2
 wait_for 5 ip link show "$TAP"
 ip netns add "$NS"
 ip link set "$TAP" netns "$NS"
@@ -63,7 +63,7 @@ ip -n "$NS" link set lo up
 start tshark ip netns exec "$NS" tshark -q -i "$TAP" -w "$RUN/tap.pcap"
 tshark_pid=${pids[-1]}
 wait_for 10 test -s "$RUN/tap.pcap"
-start guest "$NC" guest --run-dir "$RUN" --domid 1 --ip 10.78.0.2/24 --poison
+start guest "$NC" guest --run-dir "$RUN" --domid 1 --ip 10.78.0.2/24 --poison --queues 2
 check "guest connects" "wait_for 10 grep -q connected '$RUN/guest.log'"
 
 # 100 pings at sizes up to the MTU (1500 - 20 - 8 = 1472 bytes of data)
@@ -84,7 +84,14 @@ import sys
 d = sys.stdin.buffer.read()
 sys.exit(len(d) != 1048576 or any(d[i] != (i * 7 + i // 4096) & 0xff for i in range(len(d))))'"
 
-sleep 1
+# Two queues: 16 connections (16 flows) spread over both, each way.
+for i in $(seq 16); do
+	ip netns exec "$NS" curl -sf --max-time 5 -o /dev/null http://10.78.0.2/
+done
+sleep 1.5   # the backend writes its counters once a second
+qline=$("$NC" stat --run-dir "$RUN" | grep 'queues 2:')
+echo "# vif1.0 ${qline# *}"
+check "two queues, each carried frames both ways" "echo '$qline' | grep -Eq '0: rx [1-9][0-9]* tx [1-9][0-9]*; 1: rx [1-9][0-9]* tx [1-9][0-9]*;'"
 kill -INT "$tshark_pid" 2>/dev/null; wait "$tshark_pid" 2>/dev/null
 mac=00:16:3e:00:01:00
 tsh() { tshark -r "$RUN/tap.pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE "$@" 2>/dev/null; }

@@ -48,8 +48,16 @@ void ncb_count(struct nc_dir_stats *dir, enum nc_reason why)
 void ncb_fail(struct nc_back *b, struct nc_dir_stats *dir,
 	      enum nc_reason why, const char *what, long value)
 {
+	int connecting = b->state == NC_BACK_INIT;
+
 	if (b->state != NC_BACK_INIT && b->state != NC_BACK_CONNECTED)
 		return;                 /* disabled once, logged once */
+	/* A connection refused part way (a queue's keys or grants wrong
+	 * after others were mapped) lets go of what it mapped before the
+	 * frontend reads Closing, as Linux netback's failed connect does:
+	 * a frontend revoking then finds nothing mapped (XSA-396). */
+	if (connecting)
+		ncb_release_data_path(b);
 	ncb_log(b, what, value);
 	if (dir && why != NC_R_NONE)
 		ncb_count(dir, why);

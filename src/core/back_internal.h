@@ -57,6 +57,9 @@ int ncb_switch_state(struct nc_back *b, int state);
 int ncb_xs_start(struct nc_back *b);
 void ncb_xs_frontend_changed(struct nc_back *b);
 void ncb_teardown(struct nc_back *b, enum nc_back_state final);
+/* Every queue's rings unmapped and ports unbound, the control ring's
+ * too; queued frames dropped. */
+void ncb_release_data_path(struct nc_back *b);
 
 /* back_tx.c */
 int ncb_tx_work(struct nc_back *b, struct nc_back_q *q);

@@ -433,7 +433,7 @@ static void fe_connect(struct nc_back *b)
 }
 
 /* Unmap, unbind, forget the rings, drop what was queued. */
-static void release_data_path(struct nc_back *b)
+void ncb_release_data_path(struct nc_back *b)
 {
 	const struct nc_grants *g = &b->plat.grants;
 
@@ -480,7 +480,7 @@ void ncb_teardown(struct nc_back *b, enum nc_back_state final)
 {
 	char wp[NC_BACK_PATH_MAX + 8];
 
-	release_data_path(b);
+	ncb_release_data_path(b);
 	/* Closing then Closed, the sequence a frontend waits for. */
 	if (b->xb_state != XenbusStateClosing &&
 	    b->xb_state != XenbusStateClosed)
@@ -515,7 +515,7 @@ static void fe_alive(struct nc_back *b)
 		return;
 	/* The frontend started over without closing: its old rings are
 	 * gone from under us.  Offer a new connection. */
-	release_data_path(b);
+	ncb_release_data_path(b);
 	ncb_switch_state(b, XenbusStateInitWait);
 	b->state = NC_BACK_INIT;
 }

@@ -226,9 +226,9 @@ static int write_ports(struct nc_front *f, nc_txn_t t, const struct qdir *d,
 	return rc;
 }
 
-/* Keys of the other layout a previous connection may have left: with
- * one queue, multi-queue-num-queues and every queue-N; with several,
- * the device directory's own ring and port keys. */
+/* Keys a previous connection may have left: with one queue,
+ * multi-queue-num-queues and every queue-N; with several, the device
+ * directory's own ring and port keys and the queue-N beyond ours. */
 static int rm_stale_layout(struct nc_front *f, nc_txn_t t)
 {
 	static const char *const flat[] = {
@@ -242,10 +242,11 @@ static int rm_stale_layout(struct nc_front *f, nc_txn_t t)
 	if (f->nqueues > 1) {
 		for (i = 0; i < sizeof(flat) / sizeof(flat[0]); i++)
 			rc |= rm_key(f, t, flat[i]);
-		return rc;
+	} else {
+		rc |= rm_key(f, t, "multi-queue-num-queues");
 	}
-	rc |= rm_key(f, t, "multi-queue-num-queues");
-	for (i = 0; i < NC_MAX_QUEUES; i++) {
+	/* queue-N beyond the queues in use (all of them with one). */
+	for (i = f->nqueues > 1 ? f->nqueues : 0; i < NC_MAX_QUEUES; i++) {
 		memcpy(d.name, "queue-", 6);
 		nc_utoa(i, d.name + 6);
 		rc |= rm_key(f, t, d.name);

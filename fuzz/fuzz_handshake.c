@@ -85,6 +85,10 @@ static const char *const fhs_keys[] = {
 	"event-channel-ctrl", "backend", "backend-id", "frontend",
 	"frontend-id", "mac", "mtu", "trusted", "handle", "online",
 	"feature-multicast-control", "queue-0/tx-ring-ref",
+	/* multi-queue: both ends run with 2 queues (fhs_setup) */
+	"queue-0/rx-ring-ref", "queue-0/event-channel", "queue-1/tx-ring-ref",
+	"queue-1/rx-ring-ref", "queue-1/event-channel-tx",
+	"queue-1/event-channel-rx", "queue-1",
 };
 #define FHS_NKEYS (sizeof(fhs_keys) / sizeof(fhs_keys[0]))
 
@@ -138,6 +142,8 @@ static struct fhs_world *fhs_world(void)
 	e->fcfg.poison = 1;
 	e->fcfg.pool_pages = 4;
 	e->fcfg.rx = fhs_rx;
+	e->fcfg.queues = 2;
+	e->bcfg.max_queues = 2;
 	e->bcfg.path = e->be_path;
 	e->bcfg.deliver = fhs_deliver;
 	fhs_w = e;

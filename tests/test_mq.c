@@ -1492,6 +1492,44 @@ static void test_poll_queue(struct tap *t)
 /* Threads: thread q alone writes, queues and polls queue q, both ends. */
 #define THREAD_FRAMES 20000u
 
+/* Without an rx callback, in event mode: nc_front_recv's 0 arms each
+ * queue's RX event, so a frame queued afterwards on either queue makes
+ * the backend notify (a caller sleeping on the event fd wakes). */
+static void test_recv_arms_events(struct tap *t)
+{
+	struct rig r;
+	uint8_t buf[PAYLOAD + 64];
+	struct nc_frame fr = { .data = buf, .len = sizeof(buf) }, got;
+	unsigned q;
+
+	if (!CHECK(t, rig_init(&r, 0) == 0))
+		return;
+	r.fcfg.queues = 2;
+	r.bcfg.max_queues = 2;
+	if (!CHECK(t, rig_start(&r) == 0 && rig_connect(&r) == 0)) {
+		rig_free(&r);
+		return;
+	}
+	/* Three frames per queue: the ring starts with its event armed
+	 * (rsp_event 1), so only the later ones show the re-arming. */
+	for (q = 0; q < 6; q++) {
+		uint64_t before;
+
+		while (nc_front_recv(r.f, &got) == 1)
+			;
+		before = nc_back_stats(r.b)->events_out;
+		keyed_frame(buf, sizeof(buf), q % 2, q / 2);
+		CHECK_EQ(t, nc_back_queue_on(r.b, q % 2, &fr), NC_OK);
+		if (!CHECK(t, nc_back_stats(r.b)->events_out > before))
+			tap_diag("frame %u: no event after nc_front_recv's 0", q);
+		CHECK_EQ(t, nc_front_recv(r.f, &got), 1);
+		CHECK_EQ(t, got.len, sizeof(buf));
+		CHECK_EQ(t, nc_front_queue_stats(r.f, q % 2)->rx.packets,
+			 q / 2 + 1);
+	}
+	rig_free(&r);
+}
+
 struct qthread {
 	struct rig *r;
 	unsigned q;
@@ -1617,6 +1655,8 @@ int main(void)
 		test_shared_ring);
 	tap_run(&t, "per-queue polling drives each queue alone",
 		test_poll_queue);
+	tap_run(&t, "nc_front_recv's 0 arms every queue's RX event",
+		test_recv_arms_events);
 	tap_run(&t, "a thread per queue, both ends, both directions",
 		test_poll_queue_threads);
 	return tap_done(&t);

@@ -318,7 +318,8 @@ int nc_front_mcast_del(struct nc_front *f, const uint8_t *mac);
 int nc_front_mcast_request(struct nc_front *f, int on);
 
 /* Without an rx callback: take the next received frame.  1 and *out set
- * (valid until the next call), 0 when none waits. */
+ * (valid until the next call), 0 when none waits; a 0 has armed the
+ * rings' events, so the caller may then sleep on the event fd. */
 int nc_front_recv(struct nc_front *f, struct nc_frame *out);
 
 /* Start disconnecting: state Closing.  Keep calling nc_front_poll; once

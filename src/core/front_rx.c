@@ -138,8 +138,16 @@ static int recv_queue(struct nc_front *f, struct nc_front_queue *q,
 		uint64_t delivered = q->stats.rx.packets;
 		int got = nc_front_rx_process(f, q, 1, out);
 
-		if (got <= 0)
+		if (got < 0)
 			return 0;
+		/* Idle: arm the ring's event and look once more, so that a
+		 * caller may sleep on the event fd after a 0 (a busy poller
+		 * only looks: no event wanted). */
+		if (got == 0 && (f->cfg.busy_poll ? !NC_FRONT_PEEK(&q->rx)
+						  : !NC_FRONT_FINAL_CHECK(&q->rx)))
+			return 0;
+		if (got == 0)
+			continue;
 		if (q->stats.rx.packets != delivered)
 			return 1;
 		if (q->rx.rsp_cons == before)

@@ -53,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PLAN=$((7 + 2 + 4 * 4 + 2 + 1))
+PLAN=$((7 + 2 + 4 * 4 + 2 + 1 + 1))
 echo "1..$PLAN"
 DMESG0=$(dmesg | wc -l)
 
@@ -263,4 +263,32 @@ check "SIGTERM: the guest closes the vif and exits 0" sh -c "
 	echo 'guest exit status ${grc:-none (still running after 10 s)};' \
 		\"frontend state \$(xenstore-read $FE/state 2>&1), backend state \$(xenstore-read $BE/state 2>&1)\"
 	[ '$grc' = 0 ]"
+# TSO through our netfront: tests/tso_send (a minimal TCP client on our
+# netfront, frontend 0 again on the same vif: Linux netback goes back to
+# InitWait, `online` being 1) sends 10 MB in GSO frames (TCPv4, MSS-sized
+# segments, up to 60 KB each) to a listener on netback's side.  Linux
+# netback takes them as GSO packets: its vif counts each frame once.
+TSO_BIN=${NC_TESTS_BIN:-$(dirname "$NC")/tests}/tso_send
+tso_transfer() {
+	local peer_mac rx0 rx1 frames
+	peer_mac=$(ip -n "$NS" -o link show dev "$IF" | sed -n 's|.*link/ether \([0-9a-f:]*\).*|\1|p')
+	rx0=$(ip netns exec "$NS" cat /sys/class/net/$IF/statistics/rx_packets)
+	rm -f "$WORK/tso.got"
+	ip netns exec "$NS" busybox nc -l -p 5001 >"$WORK/tso.got" &
+	local lpid=$!
+	sleep 0.5
+	"$TSO_BIN" --xen --domid 0 --ip 10.80.0.3 --peer 10.80.0.1 \
+		--peer-mac "$peer_mac" --port 5001 --bytes $TEN >"$WORK/tso.log" 2>&1
+	local rc=$?
+	for _ in $(seq 100); do kill -0 $lpid 2>/dev/null || break; sleep 0.1; done
+	kill $lpid 2>/dev/null
+	rx1=$(ip netns exec "$NS" cat /sys/class/net/$IF/statistics/rx_packets)
+	tail -n 4 "$WORK/tso.log"
+	frames=$(sed -n 's/.* gso_frames \([0-9]*\) .*/\1/p' "$WORK/tso.log")
+	echo "tso_send exit $rc; $IF received $((rx1 - rx0)) packets for ${frames:-?} GSO frames ($((TEN / 1448)) segments' worth)"
+	python3 "$(dirname "$0")/netio.py" check-pattern "$WORK/tso.got" $TEN || return 1
+	[ "$rc" = 0 ] && [ -n "$frames" ] && [ "$frames" -gt 0 ] && [ "$frames" -lt 1000 ] &&
+		[ $((rx1 - rx0)) -lt $((frames + 100)) ]
+}
+check "TSO: our netfront sends 10 MB in GSO frames to Linux netback, byte for byte; netback passes them whole (packets ~ GSO frames)" tso_transfer
 echo "# total $(now) s"

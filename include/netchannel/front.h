@@ -66,7 +66,11 @@ struct nc_front_config {
 	/* The device directory, e.g. "device/vif/0" (relative to this
 	 * domain's home) or "/local/domain/5/device/vif/0". */
 	const char *path;
-	unsigned pool_pages;   /* TX pool pages; 0: 256 (1 MiB) */
+	/* TX pool pages, shared out among the queues (each at least 32, or
+	 * all of them when fewer);
+	 * 0: 256 (1 MiB).  Besides, each queue grants 256 RX pages and its
+	 * two ring pages. */
+	unsigned pool_pages;
 	int poison;            /* pool poison mode (tests) */
 	int untrusted;         /* bounce as if `trusted` were 0 */
 	int no_sg;             /* do not use scatter-gather */

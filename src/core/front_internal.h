@@ -10,6 +10,8 @@
 #define NC_FRONT_WATCH_TOKEN "nc-front"
 /* Work one poll call may do per ring before it yields (bounded CPU). */
 #define NC_FRONT_POLL_BUDGET (2 * NC_RX_RING_SIZE)
+/* The fewest TX pool pages a queue gets (a 64 KiB frame needs 17). */
+#define NC_FRONT_QUEUE_POOL_MIN 32u
 
 void nc_front_log(struct nc_front *f, const char *what, long value);
 /* The backend broke the protocol: count, log once, stop using the rings,

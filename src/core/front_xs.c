@@ -139,10 +139,25 @@ static int share_rings(struct nc_front *f, struct nc_front_queue *q)
 	return NC_OK;
 }
 
+/* A queue's TX pool pages: the configured pool shared out among the
+ * queues, so that the grants a vif takes do not grow with its queues
+ * (a grant table, or Linux's gntalloc with its 1024-page default limit,
+ * is finite); at least NC_FRONT_QUEUE_POOL_MIN each (or the whole
+ * configured pool, when smaller). */
+static unsigned queue_pool_pages(const struct nc_front *f)
+{
+	unsigned all = f->cfg.pool_pages ? f->cfg.pool_pages : 256u;
+	unsigned n = all / (f->nqueues ? f->nqueues : 1u);
+	unsigned least = all < NC_FRONT_QUEUE_POOL_MIN ? all
+						       : NC_FRONT_QUEUE_POOL_MIN;
+
+	return n < least ? least : n;
+}
+
 static int share_buffers(struct nc_front *f, struct nc_front_queue *q)
 {
 	struct nc_pool_config pc = {
-		.npages = f->cfg.pool_pages ? f->cfg.pool_pages : 256,
+		.npages = queue_pool_pages(f),
 		.poison = f->cfg.poison,
 		.no_zero = f->cfg.bench_no_zero,   /* benchmark only */
 		.readonly = 1,

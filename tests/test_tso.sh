@@ -1,8 +1,10 @@
 #!/bin/bash
 # TSO through our netfront: tso_send (a hand-made TCP client on netfront)
-# sends 10 MB to a Linux listener in GSO frames; our backend segments
-# them for the TAP.  A second vif carries a transfer in which tso_send
-# loses every 10th frame on purpose (retransmission).  Needs root and
+# sends 10 MB to a Linux listener in GSO frames; our backend, with plain
+# TAPs (--no-tap-vnet), segments them for the TAP.  A second vif carries
+# a transfer in which tso_send loses every 10th frame on purpose
+# (retransmission).  Then a backend with the default TAPs (virtio-net
+# headers) hands the kernel the GSO frames whole.  Needs root and
 # /dev/net/tun: without them every case is skipped with the reason (a
 # failure under CI=true).  Prints TAP.
 # Usage: test_tso.sh NETCHANNEL TSO_SEND
@@ -17,7 +19,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
 check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
-CASES=8
+CASES=11
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
 	why="needs root and /dev/net/tun"
 	for i in $(seq 1 $CASES); do
@@ -36,6 +38,7 @@ RUN=$(mktemp -d /tmp/nc-tso.XXXXXX)
 NS=ncts$$
 TAP=ncts$$       # vif 1/0: the 10 MB transfer, 10.79.0.0/24
 TAP2=nctl$$      # vif 2/0: the lossy one, 10.79.1.0/24
+TAP3=nctv$$      # vif 3/0: GSO frames whole to a vnet TAP, 10.79.2.0/24
 pids=()
 cleanup() {
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -45,6 +48,7 @@ cleanup() {
 	ip netns del "$NS" 2>/dev/null
 	ip link del "$TAP" 2>/dev/null
 	ip link del "$TAP2" 2>/dev/null
+	ip link del "$TAP3" 2>/dev/null
 	rm -rf "$RUN"
 }
 trap cleanup EXIT
@@ -96,7 +100,7 @@ add_vif() {
 	ip -n "$NS" link set "$2" up
 }
 mac_of() { ip -n "$NS" -o link show "$1" | sed -n 's|.*link/ether \([0-9a-f:]*\).*|\1|p'; }
-tap_rx() { ip -n "$NS" -s -j link show "$TAP" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+tap_rx() { ip -n "$NS" -s -j link show "${1:-$TAP}" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
 # tso_send LOG ARGS...: in the background; its pid in tso_pid.
 tso_send() {
 	local log=$1; shift
@@ -113,7 +117,8 @@ start sim "$NC" sim --run-dir "$RUN" --domains 4
 wait_for 5 test -S "$RUN/xenstored/socket"
 ip netns add "$NS"
 ip -n "$NS" link set lo up
-start back "$NC" back --run-dir "$RUN"
+start back "$NC" back --run-dir "$RUN" --no-tap-vnet
+back_pid=${pids[-1]}
 add_vif 1 "$TAP" 10.79.0.1
 add_vif 2 "$TAP2" 10.79.1.1
 start tshark ip netns exec "$NS" tshark -q -i "$TAP" -w "$RUN/tap.pcap"
@@ -182,6 +187,28 @@ read -r got good < <(verdict "$RUN/received2")
 retrans=$(sed -n 's/.* retransmissions \([0-9]*\) .*/\1/p' "$RUN/lossy.log")
 echo "# lossy receiver: $got bytes, pattern intact: $good"
 check "with every 10th frame lost: $LOSSY_BYTES bytes intact, ${retrans:-no} retransmissions" "[ $lossy_rc -eq 0 ] && [ '$got' = $LOSSY_BYTES ] && [ '$good' = 1 ] && [ ${retrans:-0} -gt 0 ]"
+
+# The default TAP (virtio-net headers): the same 10 MB, each GSO frame
+# handed to the kernel whole (its TCP stack takes it as it is).
+kill -TERM "$back_pid"; wait "$back_pid" 2>/dev/null
+start back2 "$NC" back --run-dir "$RUN"
+add_vif 3 "$TAP3" 10.79.2.1
+start receiver3 ip netns exec "$NS" python3 -c "$RECEIVER" 10.79.2.1 "$RUN/received3"
+wait_for 10 test -e "$RUN/received3.ready"
+rx3_before=$(tap_rx "$TAP3")
+tso_send vnet --domid 3 --ip 10.79.2.2 --peer 10.79.2.1 \
+	--peer-mac "$(mac_of "$TAP3")" --bytes $BYTES --hold 2
+wait_for 120 tso_ended vnet "$tso_pid"
+vnet_frames=$(sed -n 's/.* gso_frames \([0-9]*\) .*/\1/p' "$RUN/vnet.log")
+vnet_frames=${vnet_frames:-0}
+segs3=$(( $(tap_rx "$TAP3") - rx3_before ))
+wait "$tso_pid"; vnet_rc=$?
+sed 's|^|# |' "$RUN/vnet.log"
+read -r got good < <(verdict "$RUN/received3")
+echo "# vnet TAP $TAP3: $segs3 frames for $vnet_frames GSO frames; receiver: $got bytes, pattern intact: $good"
+check "vnet TAP: 10 MB in GSO frames, byte for byte" "[ $vnet_rc -eq 0 ] && [ '$got' = $BYTES ] && [ '$good' = 1 ]"
+check "vnet TAP: the kernel took the GSO frames whole ($segs3 frames for $vnet_frames)" "[ $vnet_frames -gt 0 ] && [ $vnet_frames -lt 1000 ] && [ $segs3 -ge $vnet_frames ] && [ $segs3 -le $((vnet_frames + 20)) ]"
+check "the backend logged no TAP error" "! grep -qi 'error\|refused' '$RUN/back2.log'"
 
 [ $fail -eq 0 ] || dump_logs
 echo "1..$n"

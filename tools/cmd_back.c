@@ -54,6 +54,7 @@ struct vif {
 	uint8_t *rxq;
 	enum bridge_kind bridge;
 	int tapfd;
+	int vnet;                 /* the TAP carries virtio-net headers */
 	char tapname[32];
 	struct nc_pcapw *pcap;
 	struct source src_ev, src_st, src_tap;
@@ -68,6 +69,7 @@ struct backd {
 	enum bridge_kind default_bridge;
 	const char *pcap_dir;
 	unsigned queues;          /* multi-queue-max-queues offered */
+	int no_tap_vnet;          /* TAPs without virtio-net headers */
 	int verbose;
 	int epfd, sigfd;
 	struct tool_plat *ctl_tp;
@@ -75,7 +77,7 @@ struct backd {
 	struct source src_sig, src_ctl;
 	struct vif vifs[MAX_VIFS];
 	struct nc_l2switch sw;
-	uint8_t buf[65536];
+	uint8_t buf[NC_MAX_FRAME + 1 + NC_TAP_VNET_HDR];
 	int stop;
 };
 
@@ -138,8 +140,8 @@ static void vif_deliver(void *arg, const struct nc_frame *fr)
 		nc_pcapw_write(v->pcap, fr->data, fr->len);
 	if (v->bridge == BR_TAP && v->tapfd >= 0) {
 		/* A full TAP queue drops, as a NIC would.  GSO frames go
-		 * as their segments (the TAP has no vnet header). */
-		if (nc_tap_write(v->tapfd, fr) < 0 && v->d->verbose)
+		 * whole with a vnet header, else as their segments. */
+		if (nc_tap_write(v->tapfd, v->vnet, fr) < 0 && v->d->verbose)
 			perror("tap write");
 	} else if (v->bridge == BR_SWITCH) {
 		to_switch(v, fr);
@@ -152,12 +154,14 @@ static void tap_readable(struct vif *v)
 	unsigned i;
 
 	for (i = 0; i < 64; i++) {
-		ssize_t n = read(v->tapfd, v->d->buf, sizeof(v->d->buf));
-		struct nc_frame fr = { .data = v->d->buf };
+		struct nc_frame fr;
+		int rc = nc_tap_read(v->tapfd, v->vnet, v->d->buf,
+				     sizeof(v->d->buf), &fr);
 
-		if (n <= 0)
+		if (rc == 0 || (rc < 0 && errno != EPROTO))
 			return;
-		fr.len = (uint32_t)n;
+		if (rc < 0)
+			continue;       /* a header we do not take: dropped */
 		if (v->pcap)
 			nc_pcapw_write(v->pcap, fr.data, fr.len);
 		/* The TAP floods multicast: the vif's filter decides.  A
@@ -208,9 +212,17 @@ static int vif_bridge_setup(struct vif *v)
 
 		snprintf(def, sizeof(def), "nctap%u.%u", (unsigned)v->fe,
 			 v->handle);
+		v->vnet = !v->d->no_tap_vnet;
 		v->tapfd = nc_tap_open(tapname ? tapname : def,
 				       (unsigned)atoi(mtu[0] ? mtu : "1500"),
-				       v->tapname);
+				       v->vnet, v->tapname);
+		if (v->tapfd < 0 && v->vnet) {  /* a kernel without it */
+			v->vnet = 0;
+			v->tapfd = nc_tap_open(tapname ? tapname : def,
+					       (unsigned)atoi(mtu[0] ? mtu
+								: "1500"),
+					       0, v->tapname);
+		}
 		if (v->tapfd < 0) {
 			fprintf(stderr, "netchannel back: %s: TAP: %s\n",
 				v->name, strerror(errno));
@@ -569,7 +581,8 @@ static void back_usage(FILE *f)
 {
 	fprintf(f,
 "usage: netchannel back [--run-dir DIR] [--domid N] [--bridge tap|switch|none]\n"
-"                       [--pcap-dir DIR] [--queues N] [--verbose] [--help]\n"
+"                       [--pcap-dir DIR] [--queues N] [--no-tap-vnet]\n"
+"                       [--verbose] [--help]\n"
 "\n"
 "The backend daemon: serves every vif whose backend directory is under\n"
 "/local/domain/N/backend/vif (N = --domid, default 0), each independently.\n"
@@ -580,6 +593,11 @@ static void back_usage(FILE *f)
 "  switch  the built-in learning switch between all vifs on `switch`;\n"
 "  none    frames are counted and dropped.\n"
 "--pcap-dir DIR also writes every frame of every vif to DIR/vifFE.N.pcap.\n"
+"A TAP carries virtio-net headers: GSO frames from the guest go to it\n"
+"whole (the kernel segments them or takes them as they are), and the\n"
+"host's TSO frames and partial checksums come to the guest as GSO frames\n"
+"(segmented here for a guest that did not offer GSO); --no-tap-vnet:\n"
+"plain TAPs, GSO frames written as their segments.\n"
 "--queues N offers N queues per vif (multi-queue-max-queues, 1..%u;\n"
 "default: one per online CPU, at most %u).\n"
 "Counters go to RUN_DIR/stats/ once a second (`netchannel stat`).\n"
@@ -595,6 +613,7 @@ int cmd_back(int argc, char **argv)
 		{ "bridge", required_argument, NULL, 'b' },
 		{ "pcap-dir", required_argument, NULL, 'p' },
 		{ "queues", required_argument, NULL, 'q' },
+		{ "no-tap-vnet", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -626,6 +645,7 @@ int cmd_back(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'n': d->no_tap_vnet = 1; break;
 		case 'v': d->verbose = 1; break;
 		case 'h': back_usage(stdout); free(d); return 0;
 		default: back_usage(stderr); free(d); return 2;

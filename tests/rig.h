@@ -5,6 +5,7 @@
 #ifndef NETCHANNEL_TEST_RIG_H
 #define NETCHANNEL_TEST_RIG_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,53 @@ static inline int rig_connect(struct rig *r)
 			return 0;
 	}
 	return -1;
+}
+
+/* The toolstack's connection: write, remove or read dir/key ("" when
+ * absent). */
+static inline int rig_write_key(struct rig *r, const char *dir,
+				const char *key, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return r->tool.store.ops->write(r->tool.store.ctx, NC_TXN_NONE, path,
+					val);
+}
+
+static inline int rig_rm_key(struct rig *r, const char *dir, const char *key)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return r->tool.store.ops->rm(r->tool.store.ctx, NC_TXN_NONE, path);
+}
+
+static inline const char *rig_read_key(struct rig *r, const char *dir,
+				       const char *key, char *buf, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	if (r->tool.store.ops->read(r->tool.store.ctx, NC_TXN_NONE, path, buf,
+				    len) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* A log callback that counts lines and keeps the last. */
+struct rig_logs {
+	unsigned lines;
+	char last[160];
+};
+
+static inline void rig_count_log(void *arg, const char *what, long value)
+{
+	struct rig_logs *l = arg;
+
+	(void)value;
+	l->lines++;
+	snprintf(l->last, sizeof(l->last), "%s", what);
 }
 
 static inline void rig_free(struct rig *r)

@@ -42,51 +42,6 @@ static uint64_t fake_us(void *arg)
 	return ((struct fake_clock *)arg)->now;
 }
 
-static int tool_write(struct rig *r, const char *dir, const char *key,
-		      const char *val)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return r->tool.store.ops->write(r->tool.store.ctx, NC_TXN_NONE, path,
-					val);
-}
-
-static int tool_rm(struct rig *r, const char *dir, const char *key)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return r->tool.store.ops->rm(r->tool.store.ctx, NC_TXN_NONE, path);
-}
-
-/* A key's value, or "" when absent. */
-static const char *tool_read(struct rig *r, const char *dir, const char *key,
-			     char *buf, size_t len)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	if (r->tool.store.ops->read(r->tool.store.ctx, NC_TXN_NONE, path, buf,
-				    len) < 0)
-		buf[0] = '\0';
-	return buf;
-}
-
-struct logs {
-	unsigned lines;
-	char last[160];
-};
-
-static void count_log(void *arg, const char *what, long value)
-{
-	struct logs *l = arg;
-
-	(void)value;
-	l->lines++;
-	snprintf(l->last, sizeof(l->last), "%s", what);
-}
-
 /* ------------------------------------------------ an event-ops recorder */
 
 /* Forwards every call to the real in-process ops and counts, per local
@@ -341,15 +296,15 @@ static void test_split_handshake_keys(struct tap *t)
 	CHECK(t, rig_init(&r, 0) == 0);
 	CHECK_EQ(t, rig_start(&r), NC_OK);
 	CHECK(t, rig_connect(&r) == 0);
-	CHECK(t, !strcmp(tool_read(&r, r.be_path,
+	CHECK(t, !strcmp(rig_read_key(&r, r.be_path,
 				   "feature-split-event-channels", v,
 				   sizeof(v)), "1"));
 	CHECK(t, r.f->feat.split_events == 1);
-	CHECK(t, tool_read(&r, r.fe_path, "event-channel-tx", v,
+	CHECK(t, rig_read_key(&r, r.fe_path, "event-channel-tx", v,
 			   sizeof(v))[0] != '\0');
-	CHECK(t, tool_read(&r, r.fe_path, "event-channel-rx", v,
+	CHECK(t, rig_read_key(&r, r.fe_path, "event-channel-rx", v,
 			   sizeof(v))[0] != '\0');
-	CHECK(t, tool_read(&r, r.fe_path, "event-channel", v,
+	CHECK(t, rig_read_key(&r, r.fe_path, "event-channel", v,
 			   sizeof(v))[0] == '\0');
 	CHECK(t, r.f->q[0].have_port_rx && r.f->q[0].port != r.f->q[0].port_rx);
 	CHECK(t, r.b->q[0].have_port_rx && r.b->q[0].port != r.b->q[0].port_rx);
@@ -375,14 +330,14 @@ static void check_single(struct tap *t, int front_refuses)
 		r.bcfg.no_split_events = 1;
 	CHECK_EQ(t, rig_start(&r), NC_OK);
 	CHECK(t, rig_connect(&r) == 0);
-	CHECK(t, !strcmp(tool_read(&r, r.be_path,
+	CHECK(t, !strcmp(rig_read_key(&r, r.be_path,
 				   "feature-split-event-channels", v,
 				   sizeof(v)), front_refuses ? "1" : "0"));
-	CHECK(t, tool_read(&r, r.fe_path, "event-channel", v,
+	CHECK(t, rig_read_key(&r, r.fe_path, "event-channel", v,
 			   sizeof(v))[0] != '\0');
-	CHECK(t, tool_read(&r, r.fe_path, "event-channel-tx", v,
+	CHECK(t, rig_read_key(&r, r.fe_path, "event-channel-tx", v,
 			   sizeof(v))[0] == '\0');
-	CHECK(t, tool_read(&r, r.fe_path, "event-channel-rx", v,
+	CHECK(t, rig_read_key(&r, r.fe_path, "event-channel-rx", v,
 			   sizeof(v))[0] == '\0');
 	CHECK(t, !r.b->q[0].have_port_rx && !r.f->q[0].have_port_rx);
 	nc_inproc_counts(r.w, RIG_BE, &c);
@@ -500,13 +455,13 @@ static void refuse_after(struct tap *t, const char *what,
 			 void (*tamper)(struct rig *))
 {
 	struct rig r;
-	struct logs l = { 0 };
+	struct rig_logs l = { 0 };
 	struct nc_inproc_counts c;
 	char v[16];
 	unsigned i;
 
 	CHECK(t, rig_init(&r, 0) == 0);
-	r.bcfg.log = count_log;
+	r.bcfg.log = rig_count_log;
 	r.bcfg.log_arg = &l;
 	CHECK_EQ(t, rig_start(&r), NC_OK);
 	for (i = 0; i < 10 && nc_front_state(r.f) != NC_FRONT_CONNECTING;
@@ -520,7 +475,7 @@ static void refuse_after(struct tap *t, const char *what,
 		tap_diag("%s: backend state %d", what, nc_back_state(r.b));
 	CHECK_EQ(t, l.lines, 1);
 	tap_diag("%s: \"%s\"", what, l.last);
-	CHECK(t, !strcmp(tool_read(&r, r.be_path, "state", v, sizeof(v)),
+	CHECK(t, !strcmp(rig_read_key(&r, r.be_path, "state", v, sizeof(v)),
 			 "5"));
 	/* the frontend lets go when it sees Closing */
 	rig_pump(&r, 5);
@@ -535,12 +490,12 @@ static void refuse_after(struct tap *t, const char *what,
 
 static void only_tx(struct rig *r)
 {
-	tool_rm(r, r->fe_path, "event-channel-rx");
+	rig_rm_key(r, r->fe_path, "event-channel-rx");
 }
 
 static void only_rx(struct rig *r)
 {
-	tool_rm(r, r->fe_path, "event-channel-tx");
+	rig_rm_key(r, r->fe_path, "event-channel-tx");
 }
 
 static void only_rx_with_single(struct rig *r)
@@ -548,24 +503,24 @@ static void only_rx_with_single(struct rig *r)
 	char v[16];
 
 	/* a single key beside one split key still is one split key alone */
-	tool_write(r, r->fe_path, "event-channel",
-		   tool_read(r, r->fe_path, "event-channel-tx", v, sizeof(v)));
-	tool_rm(r, r->fe_path, "event-channel-tx");
+	rig_write_key(r, r->fe_path, "event-channel",
+		   rig_read_key(r, r->fe_path, "event-channel-tx", v, sizeof(v)));
+	rig_rm_key(r, r->fe_path, "event-channel-tx");
 }
 
 static void tx_garbage(struct rig *r)
 {
-	tool_write(r, r->fe_path, "event-channel-tx", "12abc");
+	rig_write_key(r, r->fe_path, "event-channel-tx", "12abc");
 }
 
 static void rx_zero(struct rig *r)
 {
-	tool_write(r, r->fe_path, "event-channel-rx", "0");
+	rig_write_key(r, r->fe_path, "event-channel-rx", "0");
 }
 
 static void rx_huge(struct rig *r)
 {
-	tool_write(r, r->fe_path, "event-channel-rx", "4294967296");
+	rig_write_key(r, r->fe_path, "event-channel-rx", "4294967296");
 }
 
 static void rx_same_as_tx(struct rig *r)
@@ -573,14 +528,14 @@ static void rx_same_as_tx(struct rig *r)
 	char v[16];
 
 	/* both keys name one port: the second bind fails */
-	tool_write(r, r->fe_path, "event-channel-rx",
-		   tool_read(r, r->fe_path, "event-channel-tx", v, sizeof(v)));
+	rig_write_key(r, r->fe_path, "event-channel-rx",
+		   rig_read_key(r, r->fe_path, "event-channel-tx", v, sizeof(v)));
 }
 
 static void rx_not_ours(struct rig *r)
 {
 	/* a port number the frontend never allocated */
-	tool_write(r, r->fe_path, "event-channel-rx", "77");
+	rig_write_key(r, r->fe_path, "event-channel-rx", "77");
 }
 
 static void test_split_malformed(struct tap *t)
@@ -815,13 +770,13 @@ static void test_csum_keys(struct tap *t)
 		char v[8];
 
 		CHECK(t, c && csum_rig(&r, &cases[i].s, c, c) == 0);
-		CHECK(t, !strcmp(tool_read(&r, r.be_path,
+		CHECK(t, !strcmp(rig_read_key(&r, r.be_path,
 			"feature-ipv6-csum-offload", v, sizeof(v)),
 			cases[i].be_v6));
-		CHECK(t, !strcmp(tool_read(&r, r.fe_path,
+		CHECK(t, !strcmp(rig_read_key(&r, r.fe_path,
 			"feature-ipv6-csum-offload", v, sizeof(v)),
 			cases[i].fe_v6));
-		CHECK(t, !strcmp(tool_read(&r, r.fe_path,
+		CHECK(t, !strcmp(rig_read_key(&r, r.fe_path,
 			"feature-no-csum-offload", v, sizeof(v)),
 			cases[i].fe_no));
 		CHECK_EQ(t, r.f->feat.ipv6_csum, !cases[i].s.be_no_ipv6);
@@ -1101,7 +1056,7 @@ static void test_rate_backend_fake_clock(struct tap *t)
 	unsigned i;
 
 	CHECK(t, c && rig_init(&r, 0) == 0);
-	CHECK_EQ(t, tool_write(&r, r.be_path, "rate", "10000,1000"), NC_OK);
+	CHECK_EQ(t, rig_write_key(&r, r.be_path, "rate", "10000,1000"), NC_OK);
 	r.bcfg.clock_us = fake_us;
 	r.bcfg.clock_arg = &fc;
 	r.bcfg.deliver = capture_frame;
@@ -1158,7 +1113,7 @@ static void test_rate_key_changes(struct tap *t)
 	CHECK(t, rig_connect(&r) == 0);
 	memset(frame, 0x5a, sizeof(frame));
 	/* unlimited, then limited to 5 frames a window */
-	CHECK_EQ(t, tool_write(&r, r.be_path, "rate", "5000,1000"), NC_OK);
+	CHECK_EQ(t, rig_write_key(&r, r.be_path, "rate", "5000,1000"), NC_OK);
 	rig_pump(&r, 2);
 	for (i = 0; i < 50; i++)
 		CHECK_EQ(t, nc_front_send(r.f, &(struct nc_iov){ frame, 1000 },
@@ -1167,12 +1122,12 @@ static void test_rate_key_changes(struct tap *t)
 	CHECK_EQ(t, c->n, 5);
 	CHECK_EQ(t, nc_back_next_poll(r.b, &when), 1);
 	/* lifted: the waiting frames go at once */
-	CHECK_EQ(t, tool_write(&r, r.be_path, "rate", "0,0"), NC_OK);
+	CHECK_EQ(t, rig_write_key(&r, r.be_path, "rate", "0,0"), NC_OK);
 	rig_pump(&r, 3);
 	CHECK_EQ(t, c->n, 50);
 	CHECK_EQ(t, nc_back_next_poll(r.b, &when), 0);
 	/* removed altogether: still unlimited */
-	CHECK_EQ(t, tool_rm(&r, r.be_path, "rate"), NC_OK);
+	CHECK_EQ(t, rig_rm_key(&r, r.be_path, "rate"), NC_OK);
 	for (i = 0; i < 50; i++)
 		CHECK_EQ(t, nc_front_send(r.f, &(struct nc_iov){ frame, 1000 },
 					  1, 0), NC_OK);
@@ -1190,21 +1145,21 @@ static void rate_unlimited_key(struct tap *t, const char *val, int clock,
 	struct rig r;
 	struct fake_clock fc = { 0 };
 	struct capture *c = calloc(1, sizeof(*c));
-	struct logs l = { 0 };
+	struct rig_logs l = { 0 };
 	uint8_t frame[1000];
 	uint64_t when;
 	unsigned i;
 
 	CHECK(t, c && rig_init(&r, 0) == 0);
 	if (val)
-		CHECK_EQ(t, tool_write(&r, r.be_path, "rate", val), NC_OK);
+		CHECK_EQ(t, rig_write_key(&r, r.be_path, "rate", val), NC_OK);
 	if (clock) {
 		r.bcfg.clock_us = fake_us;
 		r.bcfg.clock_arg = &fc;
 	}
 	r.bcfg.deliver = capture_frame;
 	r.bcfg.deliver_arg = c;
-	r.bcfg.log = count_log;
+	r.bcfg.log = rig_count_log;
 	r.bcfg.log_arg = &l;
 	CHECK_EQ(t, rig_start(&r), NC_OK);
 	CHECK(t, rig_connect(&r) == 0);
@@ -1280,7 +1235,7 @@ static void rate_throughput(struct tap *t, const char *rate, double bps)
 	double got, wall, cpu;
 
 	CHECK(t, rig_init(&r, 0) == 0);
-	CHECK_EQ(t, tool_write(&r, r.be_path, "rate", rate), NC_OK);
+	CHECK_EQ(t, rig_write_key(&r, r.be_path, "rate", rate), NC_OK);
 	r.bcfg.clock_us = mono_us;
 	r.bcfg.deliver = meter_frame;
 	r.bcfg.deliver_arg = &m;

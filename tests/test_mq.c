@@ -25,42 +25,11 @@
 
 /* ------------------------------------------------------------ xenstore */
 
-static int tool_write(struct rig *r, const char *dir, const char *key,
-		      const char *val)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return r->tool.store.ops->write(r->tool.store.ctx, NC_TXN_NONE, path,
-					val);
-}
-
-static int tool_rm(struct rig *r, const char *dir, const char *key)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return r->tool.store.ops->rm(r->tool.store.ctx, NC_TXN_NONE, path);
-}
-
-/* A key's value, or "" when absent. */
-static const char *tool_read(struct rig *r, const char *dir, const char *key,
-			     char *buf, size_t len)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	if (r->tool.store.ops->read(r->tool.store.ctx, NC_TXN_NONE, path, buf,
-				    len) < 0)
-		buf[0] = '\0';
-	return buf;
-}
-
 static int has_key(struct rig *r, const char *dir, const char *key)
 {
 	char v[64];
 
-	return tool_read(r, dir, key, v, sizeof(v))[0] != '\0';
+	return rig_read_key(r, dir, key, v, sizeof(v))[0] != '\0';
 }
 
 static int key_is(struct rig *r, const char *dir, const char *key,
@@ -68,7 +37,7 @@ static int key_is(struct rig *r, const char *dir, const char *key,
 {
 	char v[64];
 
-	return strcmp(tool_read(r, dir, key, v, sizeof(v)), want) == 0;
+	return strcmp(rig_read_key(r, dir, key, v, sizeof(v)), want) == 0;
 }
 
 /* queue-<i>/<key> under the frontend's directory. */
@@ -78,20 +47,6 @@ static int has_qkey(struct rig *r, unsigned i, const char *key)
 
 	snprintf(sub, sizeof(sub), "queue-%u/%s", i, key);
 	return has_key(r, r->fe_path, sub);
-}
-
-struct logs {
-	unsigned lines;
-	char last[160];
-};
-
-static void count_log(void *arg, const char *what, long value)
-{
-	struct logs *l = arg;
-
-	(void)value;
-	l->lines++;
-	snprintf(l->last, sizeof(l->last), "%s", what);
 }
 
 /* ------------------------------------------------------------- frames */
@@ -345,14 +300,14 @@ struct hostile {
 static void refuse(struct tap *t, const struct hostile *h)
 {
 	struct rig r;
-	struct logs l = { 0 };
+	struct rig_logs l = { 0 };
 	struct nc_inproc_counts c;
 	unsigned i;
 
 	CHECK(t, rig_init(&r, 0) == 0);
 	r.fcfg.queues = 4;
 	r.bcfg.max_queues = 2;
-	r.bcfg.log = count_log;
+	r.bcfg.log = rig_count_log;
 	r.bcfg.log_arg = &l;
 	CHECK_EQ(t, rig_start_back(&r), NC_OK);
 	if (h->pre)
@@ -397,54 +352,54 @@ static void refuse(struct tap *t, const struct hostile *h)
  * backend offered. */
 static void offer_four(struct rig *r)
 {
-	tool_write(r, r->be_path, "multi-queue-max-queues", "4");
+	rig_write_key(r, r->be_path, "multi-queue-max-queues", "4");
 }
 
 static void nq_zero(struct rig *r)
 {
-	tool_write(r, r->fe_path, "multi-queue-num-queues", "0");
+	rig_write_key(r, r->fe_path, "multi-queue-num-queues", "0");
 }
 
 static void nq_three(struct rig *r)
 {
-	tool_write(r, r->fe_path, "multi-queue-num-queues", "3");
+	rig_write_key(r, r->fe_path, "multi-queue-num-queues", "3");
 }
 
 static void nq_garbage(struct rig *r)
 {
-	tool_write(r, r->fe_path, "multi-queue-num-queues", "garbage");
+	rig_write_key(r, r->fe_path, "multi-queue-num-queues", "garbage");
 }
 
 static void nq_empty(struct rig *r)
 {
-	tool_write(r, r->fe_path, "multi-queue-num-queues", "");
+	rig_write_key(r, r->fe_path, "multi-queue-num-queues", "");
 }
 
 static void nq_wraps(struct rig *r)
 {
 	/* 2^32 + 2: 2 if truncated to 32 bits */
-	tool_write(r, r->fe_path, "multi-queue-num-queues", "4294967298");
+	rig_write_key(r, r->fe_path, "multi-queue-num-queues", "4294967298");
 }
 
 static void nq_negative(struct rig *r)
 {
-	tool_write(r, r->fe_path, "multi-queue-num-queues", "-2");
+	rig_write_key(r, r->fe_path, "multi-queue-num-queues", "-2");
 }
 
 static void q1_missing(struct rig *r)
 {
-	tool_rm(r, r->fe_path, "queue-1");
+	rig_rm_key(r, r->fe_path, "queue-1");
 }
 
 static void q1_rx_port_missing(struct rig *r)
 {
-	tool_rm(r, r->fe_path, "queue-1/event-channel-rx");
+	rig_rm_key(r, r->fe_path, "queue-1/event-channel-rx");
 }
 
 static void q1_ring_garbage(struct rig *r)
 {
 	/* a grant the frontend never made: queue 0 is mapped by then */
-	tool_write(r, r->fe_path, "queue-1/rx-ring-ref", "99999");
+	rig_write_key(r, r->fe_path, "queue-1/rx-ring-ref", "99999");
 }
 
 static void q1_port_of_q0(struct rig *r)
@@ -452,15 +407,15 @@ static void q1_port_of_q0(struct rig *r)
 	char v[16];
 
 	/* queue 1 names queue 0's port: bound already, the bind fails */
-	tool_write(r, r->fe_path, "queue-1/event-channel-tx",
-		   tool_read(r, r->fe_path, "queue-0/event-channel-tx", v,
+	rig_write_key(r, r->fe_path, "queue-1/event-channel-tx",
+		   rig_read_key(r, r->fe_path, "queue-0/event-channel-tx", v,
 			     sizeof(v)));
 }
 
 static void nq_removed(struct rig *r)
 {
 	/* one queue then: the flat keys, which are not there */
-	tool_rm(r, r->fe_path, "multi-queue-num-queues");
+	rig_rm_key(r, r->fe_path, "multi-queue-num-queues");
 }
 
 static void test_hostile_keys(struct tap *t)
@@ -1285,8 +1240,8 @@ static void shared_ring(struct tap *t, const char *const *keys)
 
 		snprintf(from, sizeof(from), "queue-0/%s", keys[i]);
 		snprintf(to, sizeof(to), "queue-1/%s", keys[i]);
-		tool_write(&r, r.fe_path, to,
-			   tool_read(&r, r.fe_path, from, v, sizeof(v)));
+		rig_write_key(&r, r.fe_path, to,
+			   rig_read_key(&r, r.fe_path, from, v, sizeof(v)));
 	}
 	rig_pump(&r, 10);
 	for (k = 0; k < 300; k++) {

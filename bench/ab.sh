@@ -20,6 +20,7 @@ secs=${SECS:-3}
 warm=${WARM:-0.5}
 args=${ARGS:-}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/pairs.bash"
 out=$(mktemp -d /tmp/nc-ab.XXXXXX)
 ${CC:-cc} -O2 -pthread -o "$out/c2c" "$here/c2c.c" || exit 1
 
@@ -46,17 +47,9 @@ for rep in $(seq "$reps"); do
 	done
 done
 echo
-stat() {   # column size: median [min-max]
-	awk -v c="$1" -v s="$2" '$1 == s && $2 != "NA" && $3 != "NA" {
-		print (c == 4 ? ($2 > 0 ? $3 / $2 : 0) : $c) }' "$out/all" |
-		sort -g | awk '{ v[NR] = $1 } END {
-			if (!NR) { print "NA"; exit }
-			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.3f [%.3f-%.3f]\n", m, v[1], v[NR] }'
-}
 printf '%-6s %-24s %-24s %s\n' size A B "B/A"
 for s in $sizes; do
-	printf '%-6s %-24s %-24s %s\n' "$s" "$(stat 2 "$s")" "$(stat 3 "$s")" \
-		"$(stat 4 "$s")"
+	printf '%-6s %-24s %-24s %s\n' "$s" "$(pair_stat "$out/all" 2 "$s")" "$(pair_stat "$out/all" 3 "$s")" \
+		"$(pair_stat "$out/all" 4 "$s")"
 done
 rm -rf "$out"

@@ -10,6 +10,7 @@
 # Prints every figure, then per size the median [min-max] of each and of
 # the per-pair ratios (2 queues / 1 queue).
 set -u
+. "$(cd "$(dirname "$0")" && pwd)/pairs.bash"
 nc=${1:-./build/netchannel}
 shift || true
 sizes=${*:-64 1514}
@@ -37,16 +38,8 @@ for rep in $(seq "$reps"); do
 	done
 done
 echo
-stat() {   # column size: median [min-max]
-	awk -v c="$1" -v s="$2" '$1 == s && $2 != "NA" && $3 != "NA" {
-		print (c == 4 ? ($2 > 0 ? $3 / $2 : 0) : $c) }' "$out/all" |
-		sort -g | awk '{ v[NR] = $1 } END {
-			if (!NR) { print "NA"; exit }
-			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.3f [%.3f-%.3f]\n", m, v[1], v[NR] }'
-}
 printf '%-6s %-24s %-24s %s\n' size "1 queue" "2 queues" "2q/1q"
 for s in $sizes; do
-	printf '%-6s %-24s %-24s %s\n' "$s" "$(stat 2 "$s")" "$(stat 3 "$s")" \
-		"$(stat 4 "$s")"
+	printf '%-6s %-24s %-24s %s\n' "$s" "$(pair_stat "$out/all" 2 "$s")" "$(pair_stat "$out/all" 3 "$s")" \
+		"$(pair_stat "$out/all" 4 "$s")"
 done

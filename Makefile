@@ -42,6 +42,7 @@ demo: deps
 bench: deps
 	$(MAKE) build
 	bash bench/compare.sh ./$(BUILD)/netchannel
+	bash bench/queues.sh ./$(BUILD)/netchannel
 
 # Each libFuzzer harness for FUZZ_SECONDS (make check runs 30 s each).
 FUZZ_SECONDS ?= 600

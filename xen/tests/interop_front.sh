@@ -281,12 +281,20 @@ tso_transfer() {
 	ip netns exec "$NS" busybox nc -l -p 5001 >"$WORK/tso.got" &
 	local lpid=$!
 	sleep 0.5
+	# --hold: netback's counters are its queues' and go with them when
+	# the frontend closes; read them while the vif is still up.
 	"$TSO_BIN" --xen --domid 0 --ip 10.80.0.3 --peer 10.80.0.1 \
-		--peer-mac "$peer_mac" --port 5001 --bytes $TEN >"$WORK/tso.log" 2>&1
-	local rc=$?
+		--peer-mac "$peer_mac" --port 5001 --bytes $TEN --hold 3 \
+		>"$WORK/tso.log" 2>&1 &
+	local tpid=$! rc
+	for _ in $(seq 600); do
+		grep -q gso_frames "$WORK/tso.log" || ! kill -0 $tpid 2>/dev/null && break
+		sleep 0.1
+	done
+	rx1=$(if_rx_packets)
+	wait $tpid; rc=$?
 	for _ in $(seq 100); do kill -0 $lpid 2>/dev/null || break; sleep 0.1; done
 	kill $lpid 2>/dev/null
-	rx1=$(if_rx_packets)
 	tail -n 4 "$WORK/tso.log"
 	frames=$(sed -n 's/.* gso_frames \([0-9]*\) .*/\1/p' "$WORK/tso.log")
 	echo "tso_send exit $rc; $IF received $((rx1 - rx0)) packets for ${frames:-?} GSO frames ($((TEN / 1448)) segments' worth)"

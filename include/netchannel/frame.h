@@ -98,7 +98,10 @@ void nc_vif_stats_add(struct nc_vif_stats *sum, const struct nc_vif_stats *s);
 /* The most queues (rings and event channels per direction) one vif uses
  * (multi-queue-max-queues / multi-queue-num-queues, PROTOCOL.md).  The
  * device structures hold this many queues inline (they are fixed-size:
- * nothing is allocated on the data path). */
+ * nothing is allocated on the data path).  A build may set it lower
+ * (-DNC_MAX_QUEUES=1: the structures of one queue). */
+#ifndef NC_MAX_QUEUES
 #define NC_MAX_QUEUES 4u
+#endif
 
 #endif

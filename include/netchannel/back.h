@@ -74,7 +74,7 @@ struct nc_back_config {
 	/* The backend directory, absolute or relative to our home. */
 	const char *path;
 	/* Complete partial checksums (NC_FRAME_CSUM_BLANK) before delivery,
-	 * for consumers that cannot (a TAP without vnet headers, a pcap).
+	 * for consumers that cannot (a TAP, a pcap).
 	 * Not a GSO frame's (NC_FRAME_GSO, delivered whole as sent): a
 	 * consumer that cannot take one segments it with gso.h, which
 	 * completes every segment's checksums. */

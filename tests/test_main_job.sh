@@ -6,26 +6,10 @@
 set -u
 NC=$1
 GARBAGE=$2
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+. "$(dirname "$0")/tap.bash"
 
 CASES=10
-if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
-	why="needs root and /dev/net/tun"
-	for i in $(seq 1 $CASES); do
-		if [ "${CI:-}" = true ]; then
-			echo "not ok $i - main job # skipped under CI=true: $why"
-		else
-			echo "ok $i - main job # SKIP $why"
-		fi
-	done
-	echo "1..$CASES"
-	[ "${CI:-}" = true ] && exit 1
-	exit 0
-fi
+need_root_tun "main job" "$CASES"
 
 RUN=$(mktemp -d /tmp/nc-mainjob.XXXXXX)
 NS=ncmj$$
@@ -42,12 +26,6 @@ cleanup() {
 }
 trap cleanup EXIT
 start() { local log=$RUN/$1.log; shift; "$@" >"$log" 2>&1 & pids+=($!); }
-wait_for() {
-	local t=$(( $1 * 20 )); shift
-	while ! "$@" >/dev/null 2>&1; do
-		t=$((t - 1)); [ $t -le 0 ] && return 1; sleep 0.05
-	done
-}
 dump_logs() { for f in "$RUN"/*.log; do sed "s|^|# $(basename "$f"): |" "$f" | tail -15; done; }
 
 start sim "$NC" sim --run-dir "$RUN" --domains 8

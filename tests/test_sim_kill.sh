@@ -9,17 +9,7 @@ NC=$1
 SENDER=$2
 ROUNDS=${3:-${NC_KILL_ROUNDS:-20}}
 RUN=$(mktemp -d /tmp/nc-kill.XXXXXX)
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
-wait_for() {
-	local t=$(( $1 * 20 )); shift
-	while ! "$@" >/dev/null 2>&1; do
-		t=$((t - 1)); [ $t -le 0 ] && return 1; sleep 0.05
-	done
-}
+. "$(dirname "$0")/tap.bash"
 sim=
 back=
 sender=

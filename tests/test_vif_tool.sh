@@ -5,11 +5,7 @@
 set -u
 nc=$1
 dir=$(mktemp -d)
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+. "$(dirname "$0")/tap.bash"
 
 "$nc" sim --run-dir "$dir" --domains 4 >"$dir/sim.log" 2>&1 &
 sim=$!

@@ -14,19 +14,13 @@ need_root_tun "main job" "$CASES"
 RUN=$(mktemp -d /tmp/nc-mainjob.XXXXXX)
 NS=ncmj$$
 TAP=ncmj$$
-pids=()
 cleanup() {
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -TERM "${pids[i]}" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	stop_started
 	ip netns del "$NS" 2>/dev/null
 	ip link del "$TAP" 2>/dev/null
 	rm -rf "$RUN"
 }
 trap cleanup EXIT
-start() { local log=$RUN/$1.log; shift; "$@" >"$log" 2>&1 & pids+=($!); }
-dump_logs() { for f in "$RUN"/*.log; do sed "s|^|# $(basename "$f"): |" "$f" | tail -15; done; }
 
 start sim "$NC" sim --run-dir "$RUN" --domains 8
 wait_for 5 test -S "$RUN/xenstored/socket"

@@ -23,12 +23,8 @@ NS=ncts$$
 TAP=ncts$$       # vif 1/0: the 10 MB transfer, 10.79.0.0/24
 TAP2=nctl$$      # vif 2/0: the lossy one, 10.79.1.0/24
 TAP3=nctv$$      # vif 3/0: GSO frames whole to a vnet TAP, 10.79.2.0/24
-pids=()
 cleanup() {
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -TERM "${pids[i]}" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	stop_started
 	ip netns del "$NS" 2>/dev/null
 	ip link del "$TAP" 2>/dev/null
 	ip link del "$TAP2" 2>/dev/null
@@ -36,8 +32,6 @@ cleanup() {
 	rm -rf "$RUN"
 }
 trap cleanup EXIT
-start() { local log=$RUN/$1.log; shift; "$@" >"$log" 2>&1 & pids+=($!); }
-dump_logs() { for f in "$RUN"/*.log; do sed "s|^|# $(basename "$f"): |" "$f" | tail -15; done; }
 
 # The receiver: one connection, every byte counted and checked against
 # the pattern (i * 7 + i / 4096) & 255; the verdict goes to a file.

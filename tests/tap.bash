@@ -1,5 +1,7 @@
 # tests/tap.bash - sourced by the shell tests: TAP lines, a poll-wait, and
 # the skip when root or /dev/net/tun is missing (a failure under CI=true).
+# POSIX sh (test_vif_tool.sh is run by sh); bash-only helpers go in
+# daemons.bash.
 n=0
 fail=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -30,17 +32,3 @@ need_root_tun() {
 	[ "${CI:-}" = true ] && exit 1
 	exit 0
 }
-
-# Background processes of a test that runs daemons, each logging to
-# $RUN/NAME.log: start NAME COMMAND...; stop_started (in the cleanup)
-# stops them newest first and waits; dump_logs prints their tails.
-pids=()
-start() { local log=$RUN/$1.log; shift; "$@" >"$log" 2>&1 & pids+=($!); }
-stop_started() {
-	local i p
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -TERM "${pids[i]}" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-}
-dump_logs() { for f in "$RUN"/*.log; do sed "s|^|# $(basename "$f"): |" "$f" | tail -15; done; }

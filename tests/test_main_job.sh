@@ -7,6 +7,7 @@ set -u
 NC=$1
 GARBAGE=$2
 . "$(dirname "$0")/tap.bash"
+. "$(dirname "$0")/daemons.bash"
 
 CASES=10
 need_root_tun "main job" "$CASES"

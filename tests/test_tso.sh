@@ -14,6 +14,7 @@ TSO=$2
 BYTES=10485760
 LOSSY_BYTES=2000000
 . "$(dirname "$0")/tap.bash"
+. "$(dirname "$0")/daemons.bash"
 
 CASES=11
 need_root_tun "tso" "$CASES"
